@@ -1,0 +1,16 @@
+"""Database layer: async PostgreSQL (SQLAlchemy + asyncpg) and MongoDB (Motor)."""
+
+from app.db.mongo.db import mongo_db
+from app.db.mongo.dependencies import MongoSessionDep
+from app.db.postgres.base import Base
+from app.db.postgres.dependencies import PgSessionDep
+from app.db.postgres.init_db import close_postgres_db, init_postgres_db
+
+__all__ = [
+    "Base",
+    "MongoSessionDep",
+    "PgSessionDep",
+    "close_postgres_db",
+    "init_postgres_db",
+    "mongo_db",
+]

@@ -1,0 +1,24 @@
+"""FastAPI dependency giving handlers the selected Motor database."""
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends
+from motor.motor_asyncio import AsyncIOMotorDatabase
+from pymongo.errors import PyMongoError
+
+from app.db.exceptions import DatabaseUnavailableError
+from app.db.mongo.db import is_unavailable, mongo_db
+
+
+async def get_mongo_session() -> AsyncIterator[AsyncIOMotorDatabase]:
+    """The connected database; driver outages in the handler become `DatabaseUnavailableError`."""
+    try:
+        yield mongo_db.get_db()
+    except PyMongoError as exc:
+        if is_unavailable(exc):
+            raise DatabaseUnavailableError("MongoDB") from exc
+        raise
+
+
+MongoSessionDep = Annotated[AsyncIOMotorDatabase, Depends(get_mongo_session)]

@@ -1,0 +1,7 @@
+"""The declarative base every Postgres model inherits from."""
+
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    """Base class of all SQLAlchemy models; `init_postgres_db` creates its tables."""

