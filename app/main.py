@@ -4,6 +4,7 @@ import gc
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import cast
 
 from fastapi import FastAPI, Request, status
 from fastapi.encoders import jsonable_encoder
@@ -11,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from app.core.config import InsecureSettingsError, ensure_production_ready, get_settings
-from app.core.startup import StartupError, OneLineStartupErrors
+from app.core.startup import OneLineStartupErrors, StartupError
 from app.db import close_postgres_db, init_postgres_db, mongo_db
 from app.db.exceptions import (
     DatabaseError,
@@ -23,7 +24,7 @@ from app.events.router import router as events_router
 from app.health.router import router as health_router
 from app.items.router import router as items_router
 
-STATUS_BY_ERROR: dict[type[DatabaseError], int] = {
+STATUS_BY_ERROR: dict[type[Exception], int] = {
     ResourceNotFoundError: status.HTTP_404_NOT_FOUND,
     ResourceAlreadyExistsError: status.HTTP_409_CONFLICT,
     DatabaseUnavailableError: status.HTTP_503_SERVICE_UNAVAILABLE,
@@ -64,8 +65,8 @@ async def database_error_handler(request: Request, exc: Exception) -> JSONRespon
 
 async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
     """FastAPI's 422 body, rendered ASCII-only so echoed odd Unicode cannot break it."""
-    assert isinstance(exc, RequestValidationError)
-    body = jsonable_encoder({"detail": exc.errors()})
+    errors = cast(RequestValidationError, exc).errors()
+    body = jsonable_encoder({"detail": errors})
     return AsciiJSONResponse(body, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 

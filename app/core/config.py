@@ -10,7 +10,7 @@ from sqlalchemy import URL
 
 Environment = Literal["development", "test", "production"]
 
-DEFAULT_POSTGRES_PASSWORD = "postgres"
+DEFAULT_POSTGRES_PASSWORD = "postgres"  # noqa: S105  # the seed's development default
 
 
 class Settings(BaseSettings):

@@ -8,7 +8,7 @@ class StartupError(Exception):
 
 
 class OneLineStartupErrors:
-    """ASGI middleware: shorten Starlette's `lifespan.startup.failed` traceback for `StartupError`."""
+    """ASGI middleware: a `StartupError` is logged as its message, not Starlette's traceback."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

@@ -1,9 +1,9 @@
 """Errors the database layer raises; `app.main` maps each to one HTTP status.
 
-    DatabaseError
-    ├── ResourceAlreadyExistsError   409
-    ├── ResourceNotFoundError        404
-    └── DatabaseUnavailableError     503
+DatabaseError
+├── ResourceAlreadyExistsError   409
+├── ResourceNotFoundError        404
+└── DatabaseUnavailableError     503
 """
 
 

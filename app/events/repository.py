@@ -5,9 +5,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bson import ObjectId
-from motor.motor_asyncio import AsyncIOMotorCollection, AsyncIOMotorDatabase
+from motor.motor_asyncio import AsyncIOMotorCollection
 
 from app.db.exceptions import ResourceNotFoundError
+from app.db.mongo.db import MongoDatabase, MongoDocument
 from app.events.schemas import EventCreate, EventRead
 
 RESOURCE = "Event"
@@ -15,7 +16,7 @@ COLLECTION = "events"
 NEWEST_FIRST = [("created_at", -1), ("_id", -1)]
 
 
-def _events(db: AsyncIOMotorDatabase) -> AsyncIOMotorCollection:
+def _events(db: MongoDatabase) -> AsyncIOMotorCollection[MongoDocument]:
     return db[COLLECTION]
 
 
@@ -35,15 +36,18 @@ def _object_id(event_id: str) -> ObjectId:
     return ObjectId(event_id)
 
 
-async def create_event(*, db: AsyncIOMotorDatabase, event: EventCreate) -> EventRead:
+async def create_event(*, db: MongoDatabase, event: EventCreate) -> EventRead:
     """Store an event stamped now (UTC, millisecond precision as BSON keeps it)."""
     now = datetime.now(UTC)
-    document = {**event.model_dump(), "created_at": now.replace(microsecond=now.microsecond // 1000 * 1000)}
+    document = {
+        **event.model_dump(),
+        "created_at": now.replace(microsecond=now.microsecond // 1000 * 1000),
+    }
     result = await _events(db).insert_one(document)
     return _to_event({**document, "_id": result.inserted_id})
 
 
-async def get_event(*, db: AsyncIOMotorDatabase, event_id: str) -> EventRead:
+async def get_event(*, db: MongoDatabase, event_id: str) -> EventRead:
     """The event with this id, or `ResourceNotFoundError`."""
     document = await _events(db).find_one({"_id": _object_id(event_id)})
     if document is None:
@@ -52,7 +56,7 @@ async def get_event(*, db: AsyncIOMotorDatabase, event_id: str) -> EventRead:
 
 
 async def list_events(
-    *, db: AsyncIOMotorDatabase, limit: int, event_type: str | None = None
+    *, db: MongoDatabase, limit: int, event_type: str | None = None
 ) -> Sequence[EventRead]:
     """Up to `limit` events, newest first, optionally of one type."""
     query = {} if event_type is None else {"type": event_type}
@@ -60,7 +64,7 @@ async def list_events(
     return [_to_event(document) async for document in cursor]
 
 
-async def delete_event(*, db: AsyncIOMotorDatabase, event_id: str) -> None:
+async def delete_event(*, db: MongoDatabase, event_id: str) -> None:
     """Delete the event, or raise `ResourceNotFoundError`."""
     result = await _events(db).delete_one({"_id": _object_id(event_id)})
     if result.deleted_count == 0:

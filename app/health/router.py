@@ -18,6 +18,14 @@ router = APIRouter(prefix="/health", tags=["health"])
 # Answer within 3 s whatever the databases do; checks run concurrently.
 CHECK_TIMEOUT_SECONDS = 2.5
 
+# What a failed check raises: timeouts, driver outages, or Mongo not connected at all.
+CHECK_FAILURES: tuple[type[Exception], ...] = (
+    TimeoutError,
+    RuntimeError,
+    PyMongoError,
+    *CONNECTION_ERRORS,
+)
+
 CheckStatus = Literal["ok", "unavailable"]
 
 
@@ -36,9 +44,7 @@ async def live() -> Health:
     return Health(status="ok")
 
 
-@router.get(
-    "/ready", responses={status.HTTP_503_SERVICE_UNAVAILABLE: {"model": Readiness}}
-)
+@router.get("/ready", responses={status.HTTP_503_SERVICE_UNAVAILABLE: {"model": Readiness}})
 async def ready() -> JSONResponse:
     """Both databases answer; 503 names the ones that do not."""
     postgres, mongo = await asyncio.gather(_check(_ping_postgres()), _check(_ping_mongo()))
@@ -54,7 +60,7 @@ async def ready() -> JSONResponse:
 async def _check(ping: Coroutine[Any, Any, None]) -> CheckStatus:
     try:
         await asyncio.wait_for(ping, CHECK_TIMEOUT_SECONDS)
-    except (TimeoutError, RuntimeError, PyMongoError, *CONNECTION_ERRORS):
+    except CHECK_FAILURES:
         return "unavailable"
     return "ok"
 

@@ -18,9 +18,7 @@ COLUMNS = (Item.id, Item.name, Item.description, Item.created_at)
 async def create_item(*, session: AsyncSession, item: ItemCreate) -> ItemRead:
     """Insert an item; a taken id raises `ResourceAlreadyExistsError`, also under a race."""
     # ON CONFLICT DO NOTHING: a concurrent insert of the same id waits, then returns no row.
-    statement = (
-        insert(Item).values(item.model_dump()).on_conflict_do_nothing().returning(*COLUMNS)
-    )
+    statement = insert(Item).values(item.model_dump()).on_conflict_do_nothing().returning(*COLUMNS)
     row = (await session.execute(statement)).one_or_none()
     if row is None:
         raise ResourceAlreadyExistsError(RESOURCE, item.id)

@@ -5,11 +5,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
+from app.core.text import StorableStr
 from app.db import PgSessionDep
 from app.items import repository
 from app.items.models import ID_MAX_LENGTH
 from app.items.schemas import ItemCreate, ItemRead, ItemUpdate
-from app.core.text import StorableStr
 
 router = APIRouter(prefix="/items", tags=["items"])
 

@@ -1,10 +1,16 @@
 """The MongoDB client and database holder, connected in the app's lifespan."""
 
+from typing import Any
+
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
-from pymongo.errors import ConnectionFailure, PyMongoError
+from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
 from app.core.config import Settings, get_settings
 from app.db.exceptions import DatabaseUnavailableError
+
+MongoDocument = dict[str, Any]
+MongoClient = AsyncIOMotorClient[MongoDocument]
+MongoDatabase = AsyncIOMotorDatabase[MongoDocument]
 
 
 def is_unavailable(exc: PyMongoError) -> bool:
@@ -12,17 +18,25 @@ def is_unavailable(exc: PyMongoError) -> bool:
     return isinstance(exc, ConnectionFailure) or exc.timeout
 
 
+def _ping_failure(exc: PyMongoError) -> str:
+    if is_unavailable(exc):
+        return "no answer to ping"
+    # e.g. AuthenticationFailed: the server's code name, never the error text with the URL.
+    code_name = (exc.details or {}).get("codeName") if isinstance(exc, OperationFailure) else None
+    return f"ping failed ({code_name or type(exc).__name__})"
+
+
 class MongoDb:
     """Holds one Motor client and the selected database between `connect` and `disconnect`."""
 
     def __init__(self) -> None:
-        self.client: AsyncIOMotorClient | None = None
-        self.db: AsyncIOMotorDatabase | None = None
+        self.client: MongoClient | None = None
+        self.db: MongoDatabase | None = None
 
     async def connect(self, settings: Settings | None = None) -> None:
         """Create the client, select `MONGO_DB` and ping `admin`; fail fast when unreachable."""
         settings = settings or get_settings()
-        client: AsyncIOMotorClient = AsyncIOMotorClient(
+        client: MongoClient = AsyncIOMotorClient(
             settings.mongo_database_url,
             # One budget for each operation, retries and server selection included.
             timeoutMS=settings.MONGO_TIMEOUT_MS,
@@ -32,8 +46,9 @@ class MongoDb:
             await client.admin.command("ping")
         except PyMongoError as exc:
             client.close()
-            reason = "no answer to ping" if is_unavailable(exc) else type(exc).__name__
-            raise DatabaseUnavailableError(f"MongoDB at {settings.mongo_location}", reason) from exc
+            raise DatabaseUnavailableError(
+                f"MongoDB at {settings.mongo_location}", _ping_failure(exc)
+            ) from exc
         self.client, self.db = client, client[settings.MONGO_DB]
 
     async def disconnect(self) -> None:
@@ -42,7 +57,7 @@ class MongoDb:
         if client is not None:
             client.close()
 
-    def get_db(self) -> AsyncIOMotorDatabase:
+    def get_db(self) -> MongoDatabase:
         """The selected database; raises when `connect` has not run."""
         if self.db is None:
             raise RuntimeError("MongoDB is not connected: call `await mongo_db.connect()` first")

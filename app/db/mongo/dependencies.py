@@ -4,14 +4,13 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends
-from motor.motor_asyncio import AsyncIOMotorDatabase
 from pymongo.errors import PyMongoError
 
 from app.db.exceptions import DatabaseUnavailableError
-from app.db.mongo.db import is_unavailable, mongo_db
+from app.db.mongo.db import MongoDatabase, is_unavailable, mongo_db
 
 
-async def get_mongo_session() -> AsyncIterator[AsyncIOMotorDatabase]:
+async def get_mongo_session() -> AsyncIterator[MongoDatabase]:
     """The connected database; driver outages in the handler become `DatabaseUnavailableError`."""
     try:
         yield mongo_db.get_db()
@@ -21,4 +20,4 @@ async def get_mongo_session() -> AsyncIterator[AsyncIOMotorDatabase]:
         raise
 
 
-MongoSessionDep = Annotated[AsyncIOMotorDatabase, Depends(get_mongo_session)]
+MongoSessionDep = Annotated[MongoDatabase, Depends(get_mongo_session)]

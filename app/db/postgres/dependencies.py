@@ -1,6 +1,6 @@
 """FastAPI dependency giving each request its own `AsyncSession`."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Annotated
 
 from fastapi import Depends
@@ -10,7 +10,7 @@ from app.db.exceptions import DatabaseUnavailableError
 from app.db.postgres.engine import CONNECTION_ERRORS, async_session, get_engine
 
 
-async def get_postgres_session() -> AsyncIterator[AsyncSession]:
+async def get_postgres_session() -> AsyncGenerator[AsyncSession, None]:
     """One session per request, closed afterwards, also when the handler raises."""
     get_engine()
     try:

@@ -6,13 +6,16 @@ asyncpg opens connections only when a session first needs one.
 
 from sqlalchemy import URL
 from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from app.core.config import Settings, get_settings
 
-async_session = async_sessionmaker(
-    class_=AsyncSession, autoflush=False, expire_on_commit=False
-)
+async_session = async_sessionmaker(class_=AsyncSession, autoflush=False, expire_on_commit=False)
 
 # What an unreachable, stopped or hanging server raises: connection refused, asyncpg's
 # timeouts, and the driver's connection errors as SQLAlchemy wraps them.

@@ -6,7 +6,13 @@ In production, use migrations (e.g. Alembic): `init_postgres_db` drops every tab
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
-from tenacity import AsyncRetrying, RetryError, retry_if_exception_type, stop_after_attempt, wait_fixed
+from tenacity import (
+    AsyncRetrying,
+    RetryError,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_fixed,
+)
 
 from app.core.config import Settings, get_settings
 from app.db.exceptions import DatabaseUnavailableError

@@ -1,0 +1,81 @@
+"""`just dev`: throwaway PostgreSQL and MongoDB servers, and the app with reload against them.
+
+Ctrl-C (or SIGTERM) stops the app and both servers and deletes their data.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+from types import FrameType
+
+from devstack.app_process import PROJECT_ROOT
+from devstack.servers import running_servers, wait_until
+
+HOST = os.environ.get("DEV_HOST", "127.0.0.1")
+PORT = int(os.environ.get("DEV_PORT", "8000"))
+
+
+def main() -> int:
+    """Run until interrupted; the exit status is the app's."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    print("Starting throwaway PostgreSQL and MongoDB servers...", flush=True)
+    try:
+        with running_servers() as (postgres, mongo):
+            env = {**os.environ, **postgres.env(), **mongo.env(), "ENVIRONMENT": "development"}
+            return _serve(env, f"{mongo.kind} on port {mongo.port}", postgres.port)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        print("Stopped the app and both servers.", flush=True)
+
+
+def _serve(env: dict[str, str], mongo: str, postgres_port: int) -> int:
+    app = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:app",
+            "--reload",
+            "--reload-dir",
+            "app",
+            "--host",
+            HOST,
+            "--port",
+            str(PORT),
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+    )
+    try:
+        wait_until(lambda: _ready(app), timeout=120, what="the app")
+        print(
+            f"\nReady: http://{HOST}:{PORT}  (API docs: /docs, readiness: /health/ready)\n"
+            f"PostgreSQL 18 on port {postgres_port}, {mongo}. Ctrl-C stops everything.\n",
+            flush=True,
+        )
+        return app.wait()
+    finally:
+        if app.poll() is None:
+            app.send_signal(signal.SIGINT)
+            app.wait(15)
+
+
+def _ready(app: subprocess.Popen[bytes]) -> bool:
+    if app.poll() is not None:
+        raise SystemExit(app.returncode or 1)
+    try:
+        with urllib.request.urlopen(f"http://{HOST}:{PORT}/health/ready", timeout=2) as answer:
+            return bool(answer.status == 200)
+    except OSError:
+        return False
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,185 @@
+"""Real servers for the whole run, an isolated database state per test, an HTTP client.
+
+Where the environment names servers (POSTGRES_HOST and MONGO_HOST set, as in compose or
+the devcontainer) the suite uses them; otherwise it starts throwaway ones and removes
+them at the end. Either way it works in databases named for this run, never the
+developer's `syncdesk_db`, and drops them afterwards.
+"""
+
+import os
+import secrets
+import signal
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from types import FrameType
+
+import pytest
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from motor.motor_asyncio import AsyncIOMotorClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from app.core.config import Settings, get_settings
+from app.db import init_postgres_db
+from app.db.mongo.db import MongoClient, MongoDatabase
+from app.db.mongo.dependencies import get_mongo_session
+from app.db.postgres.dependencies import get_postgres_session
+from app.db.postgres.engine import create_engine
+from app.main import create_app
+from devstack.app_process import AppProcess
+from devstack.servers import running_servers
+from tests.credentials import HOSTILE_PASSWORD
+
+RUN_ID = secrets.token_hex(4)
+
+
+def _interrupt_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    # A terminated run still tears its fixtures down, so no server outlives it.
+    raise KeyboardInterrupt
+
+
+signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
+
+
+@pytest.fixture(scope="session")
+def server_env() -> Iterator[dict[str, str]]:
+    """Connection settings of the servers this run uses."""
+    if os.environ.get("POSTGRES_HOST") and os.environ.get("MONGO_HOST"):
+        yield {}
+        return
+    with running_servers(pg_password=HOSTILE_PASSWORD, mongo_password=HOSTILE_PASSWORD) as (
+        postgres,
+        mongo,
+    ):
+        yield {**postgres.env(), **mongo.env()}
+
+
+@pytest.fixture(scope="session")
+def test_env(server_env: dict[str, str]) -> Iterator[dict[str, str]]:
+    """The process environment the app reads during the run: this run's databases."""
+    env = {
+        **server_env,
+        "ENVIRONMENT": "test",
+        "POSTGRES_DB": f"syncdesk_test_{RUN_ID}",
+        "MONGO_DB": f"syncdesk_test_{RUN_ID}",
+        "POSTGRES_ECHO": "false",
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        get_settings.cache_clear()
+        yield {**os.environ}
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def settings(test_env: dict[str, str]) -> Settings:
+    return get_settings()
+
+
+@pytest.fixture(scope="session")
+async def pg_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    """An engine on this run's database, created with its tables, dropped at the end."""
+    await init_postgres_db(settings.model_copy(update={"ENVIRONMENT": "development"}))
+    engine = create_engine(settings)
+    yield engine
+    await engine.dispose()
+    maintenance = create_engine(settings, settings.postgres_url_for("postgres"))
+    async with maintenance.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.execute(text(f'DROP DATABASE "{settings.POSTGRES_DB}" WITH (FORCE)'))
+    await maintenance.dispose()
+
+
+@pytest.fixture(scope="session")
+async def mongo_client(settings: Settings) -> AsyncIterator[MongoClient]:
+    client: MongoClient = AsyncIOMotorClient(settings.mongo_database_url, tz_aware=True)
+    yield client
+    await client.drop_database(settings.MONGO_DB)
+    client.close()
+
+
+@pytest.fixture
+async def pg_session(pg_engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session whose commits are SAVEPOINTs in a transaction rolled back after the test."""
+    async with pg_engine.connect() as connection:
+        transaction = await connection.begin()
+        async with AsyncSession(
+            bind=connection,
+            join_transaction_mode="create_savepoint",
+            autoflush=False,
+            expire_on_commit=False,
+        ) as session:
+            yield session
+        await transaction.rollback()
+
+
+@pytest.fixture
+async def mongo_database(
+    mongo_client: MongoClient, settings: Settings
+) -> AsyncIterator[MongoDatabase]:
+    """A database of its own for one test, dropped afterwards."""
+    name = f"{settings.MONGO_DB}_{secrets.token_hex(4)}"
+    yield mongo_client[name]
+    await mongo_client.drop_database(name)
+
+
+@pytest.fixture
+def app(
+    settings: Settings, pg_session: AsyncSession, mongo_database: MongoDatabase
+) -> Iterator[FastAPI]:
+    """The app with both session dependencies overridden, as the seed shows."""
+
+    async def test_postgres_session() -> AsyncIterator[AsyncSession]:
+        yield pg_session
+
+    def test_mongo_session() -> MongoDatabase:
+        return mongo_database
+
+    app = create_app()
+    app.dependency_overrides[get_postgres_session] = test_postgres_session
+    app.dependency_overrides[get_mongo_session] = test_mongo_session
+    yield app
+    app.dependency_overrides.clear()
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    """An HTTP client calling the app in process."""
+    transport = ASGITransport(app=app, raise_app_exceptions=False)
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+@pytest.fixture
+async def scratch_env(
+    test_env: dict[str, str], settings: Settings, mongo_client: MongoClient
+) -> AsyncIterator[dict[str, str]]:
+    """Environment naming databases of their own for one test, dropped afterwards."""
+    name = f"syncdesk_test_{RUN_ID}_{secrets.token_hex(3)}"
+    yield {**test_env, "POSTGRES_DB": name, "MONGO_DB": name}
+    maintenance = create_engine(settings, settings.postgres_url_for("postgres"))
+    async with maintenance.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await maintenance.dispose()
+    await mongo_client.drop_database(name)
+
+
+@pytest.fixture
+def start_app(tmp_path: Path) -> Iterator[Callable[..., AppProcess]]:
+    """Start the app under uvicorn with an environment; stopped after the test."""
+    started: list[AppProcess] = []
+
+    def start(env: dict[str, str], *, wait: bool = True) -> AppProcess:
+        app = AppProcess(env=env, log_path=tmp_path / f"app-{len(started)}.log")
+        started.append(app)
+        app.start()
+        if wait:
+            app.wait_ready()
+        return app
+
+    yield start
+    for app in started:
+        app.terminate()

@@ -1,0 +1,114 @@
+"""Settings: defaults, URL escaping, secrets kept out of reprs, production refusal."""
+
+from typing import Any
+from urllib.parse import unquote_plus
+
+import pytest
+from pydantic import SecretStr
+from pymongo.uri_parser import parse_uri
+from sqlalchemy.engine import make_url
+
+from app.core.config import InsecureSettingsError, Settings, ensure_production_ready
+from tests.credentials import HOSTILE_PASSWORD, HOSTILE_USER
+
+
+def settings_of(**values: Any) -> Settings:
+    return Settings(_env_file=None, **values)
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings read the environment: these tests start from none of ours."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_defaults_build_the_seed_urls() -> None:
+    settings = settings_of()
+
+    assert settings.postgres_database_url.render_as_string(hide_password=False) == (
+        "postgresql+asyncpg://postgres:postgres@localhost:5432/syncdesk_db"
+    )
+    assert settings.mongo_database_url == "mongodb://localhost:27017/syncdesk_db"
+    assert (settings.ENVIRONMENT, settings.POSTGRES_ECHO) == ("development", True)
+
+
+def test_postgres_url_escapes_every_character_of_user_and_password() -> None:
+    settings = settings_of(POSTGRES_USER=HOSTILE_USER, POSTGRES_PASSWORD=HOSTILE_PASSWORD)
+
+    rendered = settings.postgres_database_url.render_as_string(hide_password=False)
+    parsed = make_url(rendered)
+
+    assert (parsed.username, parsed.password) == (HOSTILE_USER, HOSTILE_PASSWORD)
+    assert (parsed.host, parsed.port, parsed.database) == ("localhost", 5432, "syncdesk_db")
+
+
+def test_mongo_url_with_credentials_escapes_them_and_names_the_auth_source() -> None:
+    settings = settings_of(MONGO_USER=HOSTILE_USER, MONGO_PASSWORD=HOSTILE_PASSWORD)
+
+    parsed = parse_uri(settings.mongo_database_url)
+
+    assert (parsed["username"], parsed["password"]) == (HOSTILE_USER, HOSTILE_PASSWORD)
+    assert parsed["database"] == "syncdesk_db"
+    assert parsed["options"]["authSource"] == "admin"
+    assert parsed["nodelist"] == [("localhost", 27017)]
+
+
+def test_mongo_url_without_both_credentials_has_none() -> None:
+    for values in ({"MONGO_USER": "root"}, {"MONGO_PASSWORD": "secret"}):
+        assert settings_of(**values).mongo_database_url == "mongodb://localhost:27017/syncdesk_db"
+
+
+def test_settings_repr_and_str_show_no_password() -> None:
+    settings = settings_of(POSTGRES_PASSWORD=HOSTILE_PASSWORD, MONGO_PASSWORD=HOSTILE_PASSWORD)
+
+    for shown in (repr(settings), str(settings), repr(settings.postgres_database_url)):
+        assert HOSTILE_PASSWORD not in shown
+        assert unquote_plus(HOSTILE_PASSWORD) not in shown
+
+
+def test_settings_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POSTGRES_PORT", "6543")
+    monkeypatch.setenv("POSTGRES_ECHO", "false")
+
+    settings = settings_of()
+
+    assert (settings.POSTGRES_PORT, settings.POSTGRES_ECHO) == (6543, False)
+
+
+def test_invalid_setting_is_reported_without_echoing_its_value(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("POSTGRES_PORT", "not-a-port-secret")
+
+    with pytest.raises(ValueError, match="POSTGRES_PORT") as caught:
+        settings_of()
+
+    assert "not-a-port-secret" not in str(caught.value)
+
+
+def test_production_refuses_the_default_postgres_password() -> None:
+    with pytest.raises(InsecureSettingsError, match="POSTGRES_PASSWORD"):
+        ensure_production_ready(settings_of(ENVIRONMENT="production"))
+
+
+def test_production_refuses_a_mongo_user_without_password() -> None:
+    settings = settings_of(ENVIRONMENT="production", POSTGRES_PASSWORD="s3cret", MONGO_USER="root")
+
+    with pytest.raises(InsecureSettingsError, match="MONGO_PASSWORD"):
+        ensure_production_ready(settings)
+
+
+def test_production_accepts_real_credentials() -> None:
+    settings = settings_of(
+        ENVIRONMENT="production",
+        POSTGRES_PASSWORD=SecretStr("s3cret"),
+        MONGO_USER="root",
+        MONGO_PASSWORD="m0ngo",
+    )
+
+    ensure_production_ready(settings)
+
+
+def test_development_accepts_the_defaults() -> None:
+    ensure_production_ready(settings_of())

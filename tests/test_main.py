@@ -1,0 +1,203 @@
+"""The app as uvicorn runs it: lifespan, startup failures, body limit, shutdown."""
+
+import http.client
+import signal
+import socket
+import time
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from devstack.app_process import AppProcess
+from devstack.servers import free_port
+from tests.credentials import HOSTILE_PASSWORD
+
+StartApp = Callable[..., AppProcess]
+
+
+def test_development_lifespan_creates_tables_and_serves_both_databases(
+    start_app: StartApp, scratch_env: dict[str, str]
+) -> None:
+    app = start_app({**scratch_env, "ENVIRONMENT": "development"})
+
+    ready = httpx.get(f"{app.url}/health/ready")
+    item = httpx.post(f"{app.url}/items", json={"id": "a", "name": "A"})
+    event = httpx.post(f"{app.url}/events", json={"type": "t"})
+
+    assert (ready.status_code, ready.json()) == (
+        200,
+        {"status": "ok", "checks": {"postgres": "ok", "mongo": "ok"}},
+    )
+    assert (item.status_code, event.status_code) == (201, 201)
+
+
+def test_development_lifespan_recreates_tables_on_each_start(
+    start_app: StartApp, scratch_env: dict[str, str]
+) -> None:
+    env = {**scratch_env, "ENVIRONMENT": "development"}
+    first = start_app(env)
+    httpx.post(f"{first.url}/items", json={"id": "a", "name": "A"}).raise_for_status()
+    first.terminate()
+
+    second = start_app(env)
+
+    assert httpx.get(f"{second.url}/items").json() == []
+
+
+def test_test_environment_keeps_existing_rows(
+    start_app: StartApp, scratch_env: dict[str, str]
+) -> None:
+    first = start_app({**scratch_env, "ENVIRONMENT": "development"})
+    httpx.post(f"{first.url}/items", json={"id": "kept", "name": "K"}).raise_for_status()
+    first.terminate()
+
+    second = start_app({**scratch_env, "ENVIRONMENT": "test"})
+
+    assert [item["id"] for item in httpx.get(f"{second.url}/items").json()] == ["kept"]
+
+
+def assert_one_clear_line(app: AppProcess, expected: str) -> None:
+    output = app.output()
+    assert expected in output, output
+    assert "Traceback" not in output, output
+    assert HOSTILE_PASSWORD not in output, output
+
+
+def test_startup_without_postgres_exits_with_one_line_naming_it(
+    start_app: StartApp, scratch_env: dict[str, str]
+) -> None:
+    port = free_port()
+    env = {**scratch_env, "ENVIRONMENT": "development", "POSTGRES_PORT": str(port)}
+
+    app = start_app(env, wait=False)
+
+    assert app.wait_exit(timeout=30) != 0
+    database = scratch_env["POSTGRES_DB"]
+    assert_one_clear_line(
+        app,
+        f"Startup failed: PostgreSQL at {env['POSTGRES_HOST']}:{port}/{database} is unavailable",
+    )
+    assert "after 10 attempts" in app.output()
+
+
+def test_startup_without_mongo_fails_fast_with_one_line(
+    start_app: StartApp, scratch_env: dict[str, str]
+) -> None:
+    port = free_port()
+    env = {**scratch_env, "ENVIRONMENT": "test", "MONGO_PORT": str(port)}
+    started = time.monotonic()
+
+    app = start_app(env, wait=False)
+
+    assert app.wait_exit(timeout=30) != 0
+    assert time.monotonic() - started < 15
+    assert_one_clear_line(app, f"Startup failed: MongoDB at {env['MONGO_HOST']}:{port}/")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "variable"),
+    [
+        ({"POSTGRES_PASSWORD": "postgres"}, "POSTGRES_PASSWORD"),
+        ({"MONGO_USER": "root", "MONGO_PASSWORD": ""}, "MONGO_PASSWORD"),
+    ],
+)
+def test_production_refuses_development_credentials(
+    start_app: StartApp, scratch_env: dict[str, str], overrides: dict[str, str], variable: str
+) -> None:
+    app = start_app({**scratch_env, "ENVIRONMENT": "production", **overrides}, wait=False)
+
+    assert app.wait_exit(timeout=30) != 0
+    assert_one_clear_line(app, f"Startup failed: {variable}")
+
+
+@pytest.fixture
+def live_app(start_app: StartApp, test_env: dict[str, str], pg_engine: object) -> AppProcess:
+    """The app in test mode on this run's shared databases."""
+    return start_app(test_env)
+
+
+def post_raw(app: AppProcess, headers: dict[str, str], chunks: list[bytes]) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", app.port, timeout=10)
+    connection.putrequest("POST", "/events")
+    for name, value in headers.items():
+        connection.putheader(name, value)
+    connection.endheaders()
+    try:
+        for chunk in chunks:
+            connection.send(chunk)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the server may answer and close before reading everything
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+def test_body_over_one_mib_is_413(live_app: AppProcess) -> None:
+    body = b'{"type": "t", "payload": {"x": "' + b"a" * 1_048_576 + b'"}}'
+
+    response = httpx.post(
+        f"{live_app.url}/events", content=body, headers={"content-type": "application/json"}
+    )
+
+    assert response.status_code == 413
+
+
+def test_chunked_body_over_one_mib_is_413(live_app: AppProcess) -> None:
+    chunk = b"a" * 65_536
+    chunked = [b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(17)] + [b"0\r\n\r\n"]
+    headers = {"Content-Type": "application/json", "Transfer-Encoding": "chunked"}
+
+    assert post_raw(live_app, headers, chunked) == 413
+
+
+def test_body_of_exactly_one_mib_is_parsed(live_app: AppProcess) -> None:
+    prefix, suffix = b'{"type": "t", "payload": {"x": "', b'"}}'
+    body = prefix + b"a" * (1_048_576 - len(prefix) - len(suffix)) + suffix
+
+    response = httpx.post(
+        f"{live_app.url}/events", content=body, headers={"content-type": "application/json"}
+    )
+
+    assert response.status_code == 201
+
+
+def open_partial_request(app: AppProcess, body: bytes) -> socket.socket:
+    """A POST whose headers and first half of body are sent: in flight at the server."""
+    sock = socket.create_connection(("127.0.0.1", app.port), timeout=10)
+    head = (
+        "POST /events HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    sock.sendall(head + body[: len(body) // 2])
+    return sock
+
+
+def finish_request(sock: socket.socket, body: bytes) -> bytes:
+    sock.sendall(body[len(body) // 2 :])
+    response = b""
+    while chunk := sock.recv(65_536):
+        response += chunk
+    sock.close()
+    return response
+
+
+def test_sigterm_lets_in_flight_requests_finish_and_exits_cleanly(live_app: AppProcess) -> None:
+    body = b'{"type": "shutdown", "payload": {"n": 1}}'
+    in_flight = [open_partial_request(live_app, body) for _ in range(5)]
+    # One full round trip after the partial sends: the server has read those headers.
+    assert httpx.get(f"{live_app.url}/health").status_code == 200
+    assert live_app.process is not None
+    live_app.process.send_signal(signal.SIGTERM)
+    started = time.monotonic()
+
+    responses = [finish_request(sock, body) for sock in in_flight]
+    status = live_app.wait_exit(timeout=10)
+
+    assert time.monotonic() - started < 10
+    assert all(r.startswith(b"HTTP/1.1 201 ") for r in responses), responses
+    # uvicorn re-raises the signal after a clean shutdown.
+    assert status in (0, -signal.SIGTERM), live_app.output()
+    output = live_app.output()
+    for noise in ("Traceback", "Task was destroyed", "Unclosed", "ERROR", "Exception"):
+        assert noise not in output, output
