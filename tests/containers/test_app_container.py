@@ -1,0 +1,191 @@
+"""The app container's commands, run natively against real servers: uvicorn and its healthcheck."""
+
+import importlib.util
+import json
+import secrets
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devstack.servers import MongoServer, PostgresServer, free_port, running_servers, wait_until
+from tests.containers.compose_cli import PROJECT_ROOT
+from tests.containers.dockerfile import stages
+from tests.containers.native import ServingProcess, container_env
+
+
+def healthcheck_timeout() -> float:
+    spec = importlib.util.spec_from_file_location(
+        "healthcheck", PROJECT_ROOT / "docker" / "healthcheck.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return float(module.TIMEOUT_SECONDS)
+
+
+HEALTHCHECK_TIMEOUT = healthcheck_timeout()
+
+
+@pytest.fixture(scope="module")
+def servers() -> Iterator[tuple[PostgresServer, MongoServer]]:
+    with running_servers() as pair:
+        yield pair
+
+
+@pytest.fixture(scope="module")
+def app_settings(servers: tuple[PostgresServer, MongoServer]) -> dict[str, str]:
+    """What compose gives the app, pointed at the throwaway servers and databases of our own."""
+    postgres, mongo = servers
+    database = f"syncdesk_containers_{secrets.token_hex(4)}"
+    return {
+        **postgres.env(),
+        **mongo.env(),
+        "ENVIRONMENT": "development",
+        "POSTGRES_DB": database,
+        "MONGO_DB": database,
+        "POSTGRES_ECHO": "false",
+    }
+
+
+def on_port(argv: list[str], port: int) -> list[str]:
+    """The container's command with its `--port` moved to a free one."""
+    position = argv.index("--port") + 1
+    return [*argv[:position], str(port), *argv[position + 1 :]]
+
+
+def serve(target: str, settings: dict[str, str], log_path: Path) -> tuple[ServingProcess, str]:
+    """Start the Docker target's CMD as it is, on a free port; wait until `/health` answers."""
+    port = free_port()
+    app = ServingProcess(
+        on_port(stages()[target].command, port), container_env(**settings), log_path
+    )
+    app.start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        app.wait_until_answering(f"{url}/health")
+    except BaseException:
+        app.terminate()
+        raise
+    return app, url
+
+
+@pytest.fixture(scope="module")
+def app_url(
+    app_settings: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The image's default command serving the app."""
+    app, url = serve("runtime", app_settings, tmp_path_factory.mktemp("app") / "uvicorn.log")
+    yield url
+    app.terminate()
+
+
+@pytest.fixture(scope="module")
+def healthcheck(services: dict[str, Any]) -> list[str]:
+    test: list[str] = services["app"]["healthcheck"]["test"]
+    kind, *argv = test
+    assert kind == "CMD"
+    return argv
+
+
+def run_healthcheck(argv: list[str], url: str) -> tuple[subprocess.CompletedProcess[str], float]:
+    """The compose healthcheck, given the URL the app listens on here; and its duration."""
+    started = time.monotonic()
+    result = subprocess.run(
+        [*argv, url],
+        cwd=PROJECT_ROOT,
+        env=container_env(),
+        capture_output=True,
+        text=True,
+        timeout=HEALTHCHECK_TIMEOUT + 10,
+        check=False,
+    )
+    return result, time.monotonic() - started
+
+
+def ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health/ready", timeout=5) as response:  # noqa: S310
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("target", ["runtime", "dev"])
+def test_container_command_serves_the_app(
+    target: str, app_settings: dict[str, str], tmp_path: Path
+) -> None:
+    app, url = serve(target, app_settings, tmp_path / "uvicorn.log")
+    try:
+        with urllib.request.urlopen(f"{url}/health/ready", timeout=5) as response:  # noqa: S310
+            body = json.load(response)
+    finally:
+        status = app.terminate()
+
+    assert body == {"status": "ok", "checks": {"postgres": "ok", "mongo": "ok"}}
+    # uvicorn re-raises SIGTERM after a clean shutdown, as `docker stop` expects.
+    assert status in (0, -signal.SIGTERM), app.output()[-3000:]
+    assert "Traceback" not in app.output()
+
+
+def test_healthcheck_passes_against_a_ready_app(healthcheck: list[str], app_url: str) -> None:
+    wait_until(lambda: ready(app_url), timeout=30, what="/health/ready")
+
+    result, _ = run_healthcheck(healthcheck, f"{app_url}/health/ready")
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_healthcheck_fails_in_time_when_postgres_is_down(
+    healthcheck: list[str], app_url: str, servers: tuple[PostgresServer, MongoServer]
+) -> None:
+    postgres, _ = servers
+    postgres.stop()
+    try:
+        result, seconds = run_healthcheck(healthcheck, f"{app_url}/health/ready")
+    finally:
+        postgres.start()
+
+    assert result.returncode == 1
+    assert "HTTP Error 503" in result.stderr
+    assert seconds < HEALTHCHECK_TIMEOUT
+
+
+def test_healthcheck_fails_in_time_when_mongo_hangs(
+    healthcheck: list[str], app_url: str, servers: tuple[PostgresServer, MongoServer]
+) -> None:
+    _, mongo = servers
+    mongo.pause()
+    try:
+        result, seconds = run_healthcheck(healthcheck, f"{app_url}/health/ready")
+    finally:
+        mongo.resume()
+
+    assert result.returncode == 1
+    assert "HTTP Error 503" in result.stderr
+    assert seconds < HEALTHCHECK_TIMEOUT
+
+
+def test_healthcheck_gives_up_after_its_timeout_when_the_app_hangs(healthcheck: list[str]) -> None:
+    # A socket that accepts connections (the kernel's backlog) but never answers.
+    with socket.create_server(("127.0.0.1", 0)) as hung:
+        port = hung.getsockname()[1]
+        result, seconds = run_healthcheck(healthcheck, f"http://127.0.0.1:{port}/health/ready")
+
+    assert result.returncode == 1
+    assert "timed out" in result.stderr
+    assert HEALTHCHECK_TIMEOUT <= seconds < HEALTHCHECK_TIMEOUT + 2
+
+
+def test_healthcheck_fails_when_nothing_listens(healthcheck: list[str]) -> None:
+    result, _ = run_healthcheck(healthcheck, f"http://127.0.0.1:{free_port()}/health/ready")
+
+    assert result.returncode == 1
+    assert "unhealthy" in result.stderr
