@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     MONGO_DB: str = "syncdesk_db"
     MONGO_AUTH_SOURCE: str = "admin"
     # One budget for a whole operation, retries and server selection included (driver's CSOT).
-    MONGO_TIMEOUT_MS: int = Field(default=2000, gt=0)
+    MONGO_TIMEOUT_MS: int = Field(default=1500, gt=0)
 
     MAX_BODY_BYTES: int = Field(default=1_048_576, gt=0)
 

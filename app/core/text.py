@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
 
 
 def storable(value: str) -> str:
@@ -16,4 +16,7 @@ def storable(value: str) -> str:
     return value
 
 
-StorableStr = Annotated[str, AfterValidator(storable)]
+# The pattern documents the NUL rule in the OpenAPI schema; `storable` enforces it.
+StorableStr = Annotated[
+    str, AfterValidator(storable), Field(json_schema_extra={"pattern": "^[^\\u0000]*$"})
+]

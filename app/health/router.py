@@ -11,20 +11,13 @@ from pymongo.errors import PyMongoError
 from sqlalchemy import text
 
 from app.db import mongo_db
-from app.db.postgres.engine import CONNECTION_ERRORS, get_engine
+from app.db.postgres.engine import get_engine, is_unavailable
 
 router = APIRouter(prefix="/health", tags=["health"])
 
 # Answer within 3 s whatever the databases do; checks run concurrently.
 CHECK_TIMEOUT_SECONDS = 2.5
 
-# What a failed check raises: timeouts, driver outages, or Mongo not connected at all.
-CHECK_FAILURES: tuple[type[Exception], ...] = (
-    TimeoutError,
-    RuntimeError,
-    PyMongoError,
-    *CONNECTION_ERRORS,
-)
 
 CheckStatus = Literal["ok", "unavailable"]
 
@@ -60,8 +53,12 @@ async def ready() -> JSONResponse:
 async def _check(ping: Coroutine[Any, Any, None]) -> CheckStatus:
     try:
         await asyncio.wait_for(ping, CHECK_TIMEOUT_SECONDS)
-    except CHECK_FAILURES:
+    except (TimeoutError, PyMongoError, RuntimeError):  # RuntimeError: Mongo not connected
         return "unavailable"
+    except Exception as exc:
+        if is_unavailable(exc):
+            return "unavailable"
+        raise
     return "ok"
 
 

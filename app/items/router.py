@@ -5,18 +5,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
+from app.core.responses import error_responses
 from app.core.text import StorableStr
 from app.db import PgSessionDep
 from app.items import repository
 from app.items.models import ID_MAX_LENGTH
 from app.items.schemas import ItemCreate, ItemRead, ItemUpdate
 
-router = APIRouter(prefix="/items", tags=["items"])
+# 503: PostgreSQL down or hanging. Body routes add 400 (unparsable), 413 (too large).
+router = APIRouter(prefix="/items", tags=["items"], responses=error_responses(503))
 
 ItemIdPath = Annotated[StorableStr, Path(min_length=1, max_length=ID_MAX_LENGTH)]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(400, 409, 413))
 async def create_item(item: ItemCreate, session: PgSessionDep) -> ItemRead:
     return await repository.create_item(session=session, item=item)
 
@@ -30,16 +32,16 @@ async def list_items(
     return await repository.list_items(session=session, limit=limit, after=after)
 
 
-@router.get("/{item_id}")
+@router.get("/{item_id}", responses=error_responses(404))
 async def read_item(item_id: ItemIdPath, session: PgSessionDep) -> ItemRead:
     return await repository.get_item(session=session, item_id=item_id)
 
 
-@router.patch("/{item_id}")
+@router.patch("/{item_id}", responses=error_responses(400, 404, 413))
 async def update_item(item_id: ItemIdPath, changes: ItemUpdate, session: PgSessionDep) -> ItemRead:
     return await repository.update_item(session=session, item_id=item_id, changes=changes)
 
 
-@router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(404))
 async def delete_item(item_id: ItemIdPath, session: PgSessionDep) -> None:
     await repository.delete_item(session=session, item_id=item_id)

@@ -7,7 +7,7 @@ from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.exceptions import DatabaseUnavailableError
-from app.db.postgres.engine import CONNECTION_ERRORS, async_session, get_engine
+from app.db.postgres.engine import async_session, get_engine, is_unavailable
 
 
 async def get_postgres_session() -> AsyncGenerator[AsyncSession, None]:
@@ -16,8 +16,10 @@ async def get_postgres_session() -> AsyncGenerator[AsyncSession, None]:
     try:
         async with async_session() as session:
             yield session
-    except CONNECTION_ERRORS as exc:
-        raise DatabaseUnavailableError("PostgreSQL") from exc
+    except Exception as exc:
+        if is_unavailable(exc):
+            raise DatabaseUnavailableError("PostgreSQL") from exc
+        raise
 
 
 PgSessionDep = Annotated[AsyncSession, Depends(get_postgres_session)]

@@ -5,7 +5,7 @@ asyncpg opens connections only when a session first needs one.
 """
 
 from sqlalchemy import URL
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -26,7 +26,21 @@ CONNECTION_ERRORS: tuple[type[Exception], ...] = (
     InterfaceError,
 )
 
+# SQLSTATE class 28: the server refused the login (wrong user or password).
+LOGIN_REFUSED_CLASS = "28"
+
 _engine: AsyncEngine | None = None
+
+
+def is_login_refused(exc: BaseException) -> bool:
+    """Whether the server rejected our credentials."""
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or ""
+    return isinstance(exc, DBAPIError) and sqlstate.startswith(LOGIN_REFUSED_CLASS)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether the database cannot serve us now: unreachable, hanging or refusing the login."""
+    return isinstance(exc, CONNECTION_ERRORS) or is_login_refused(exc)
 
 
 def create_engine(settings: Settings, url: URL | None = None) -> AsyncEngine:

@@ -17,7 +17,7 @@ from tenacity import (
 from app.core.config import Settings, get_settings
 from app.db.exceptions import DatabaseUnavailableError
 from app.db.postgres.base import Base
-from app.db.postgres.engine import CONNECTION_ERRORS, dispose_engine
+from app.db.postgres.engine import CONNECTION_ERRORS, dispose_engine, is_login_refused
 
 ATTEMPTS = 10
 WAIT_SECONDS = 0.5
@@ -42,6 +42,7 @@ async def init_postgres_db(settings: Settings | None = None) -> None:
         wait=wait_fixed(WAIT_SECONDS),
         retry=retry_if_exception_type(CONNECTION_ERRORS),
     )
+    server = f"PostgreSQL at {settings.postgres_location}"
     try:
         async for attempt in retrying:
             with attempt:
@@ -49,10 +50,13 @@ async def init_postgres_db(settings: Settings | None = None) -> None:
                 await _recreate_tables(settings)
     except RetryError as exc:
         error = exc.last_attempt.exception()
-        raise DatabaseUnavailableError(
-            f"PostgreSQL at {settings.postgres_location}",
-            f"no connection after {ATTEMPTS} attempts ({type(error).__name__})",
-        ) from error
+        reason = f"no connection after {ATTEMPTS} attempts ({type(error).__name__})"
+        raise DatabaseUnavailableError(server, reason) from error
+    except Exception as exc:
+        if is_login_refused(exc):
+            reason = "login refused; check POSTGRES_USER and POSTGRES_PASSWORD"
+            raise DatabaseUnavailableError(server, reason) from exc
+        raise
 
 
 async def close_postgres_db() -> None:

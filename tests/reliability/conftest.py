@@ -1,0 +1,43 @@
+"""Servers of their own for fault injection, and the app running on them under uvicorn."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from devstack.app_process import AppProcess
+from devstack.servers import MongoServer, PostgresServer, running_servers
+from tests.credentials import HOSTILE_PASSWORD
+
+
+@dataclass
+class Stack:
+    """Servers these tests may stop or freeze (and must repair), and the app on them."""
+
+    postgres: PostgresServer
+    mongo: MongoServer
+    app: AppProcess
+    env: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with running_servers(pg_password=HOSTILE_PASSWORD, mongo_password=HOSTILE_PASSWORD) as (
+        postgres,
+        mongo,
+    ):
+        env = {
+            **postgres.env(),
+            **mongo.env(),
+            "ENVIRONMENT": "development",
+            "POSTGRES_DB": "syncdesk_faults",
+            "MONGO_DB": "syncdesk_faults",
+            # SQL echo on: the secrets tests read this log.
+            "POSTGRES_ECHO": "true",
+        }
+        log = tmp_path_factory.mktemp("stack") / "app.log"
+        app = AppProcess(env=env, log_path=log)
+        app.start()
+        app.wait_ready()
+        yield Stack(postgres=postgres, mongo=mongo, app=app, env=env)
+        app.terminate()

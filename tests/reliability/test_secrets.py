@@ -1,0 +1,60 @@
+"""No password, raw or percent-escaped, in logs, bodies or failure messages."""
+
+import time
+from urllib.parse import quote, quote_plus
+
+import httpx
+
+from devstack.app_process import AppProcess
+from devstack.servers import wait_until
+from tests.credentials import HOSTILE_PASSWORD
+from tests.reliability.conftest import Stack
+
+FORMS = {HOSTILE_PASSWORD, quote(HOSTILE_PASSWORD, safe=""), quote_plus(HOSTILE_PASSWORD)}
+
+
+def assert_no_secret(text: str) -> None:
+    for form in FORMS:
+        assert form not in text, f"a password form leaked: {form!r}"
+
+
+def test_no_secret_in_responses_or_log_through_success_and_outage(stack: Stack) -> None:
+    url = stack.app.url
+    bodies = [
+        httpx.post(f"{url}/items", json={"id": "secret-check", "name": "n"}).text,
+        httpx.get(f"{url}/items").text,
+        httpx.get(f"{url}/health/ready").text,
+    ]
+    stack.postgres.stop()
+    try:
+        bodies += [httpx.get(f"{url}/items").text, httpx.get(f"{url}/health/ready").text]
+    finally:
+        stack.postgres.start()
+    wait_until(
+        lambda: httpx.get(f"{url}/health/ready").status_code == 200, timeout=15, what="recovery"
+    )
+
+    for body in bodies:
+        assert_no_secret(body)
+    assert "INSERT INTO items" in stack.app.output()  # SQL echo was on
+    assert_no_secret(stack.app.output())
+
+
+def test_wrong_password_at_startup_shows_neither_password(stack: Stack, tmp_path: object) -> None:
+    wrong = "wr0ng:p@ss/%"
+    env = {**stack.env, "POSTGRES_PASSWORD": wrong, "POSTGRES_DB": "syncdesk_wrong"}
+    app = AppProcess(env=env, log_path=stack.app.log_path.with_name("wrong-password.log"))
+    started = time.monotonic()
+
+    app.start()
+    status = app.wait_exit(timeout=60)
+
+    output = app.output()
+    assert status != 0
+    assert time.monotonic() - started < 30
+    assert "Startup failed: PostgreSQL at" in output
+    assert "login refused; check POSTGRES_USER and POSTGRES_PASSWORD" in output
+    assert "Traceback" not in output
+    assert_no_secret(output)
+    for form in (wrong, quote(wrong, safe=""), quote_plus(wrong)):
+        assert form not in output

@@ -1,0 +1,25 @@
+"""Startup while PostgreSQL is still coming up: the lifespan's retry waits for it."""
+
+import asyncio
+import time
+
+from devstack.app_process import AppProcess
+from tests.reliability.conftest import Stack
+
+
+async def test_app_starts_when_postgres_appears_during_the_retry(stack: Stack) -> None:
+    env = {**stack.env, "POSTGRES_DB": "syncdesk_late", "MONGO_DB": "syncdesk_late"}
+    app = AppProcess(env=env, log_path=stack.app.log_path.with_name("late.log"))
+    stack.postgres.stop()
+    try:
+        app.start()
+        await asyncio.sleep(2)  # the scenario: Postgres appears two seconds into the retry
+        await asyncio.to_thread(stack.postgres.start)
+        started = time.monotonic()
+        await asyncio.to_thread(app.wait_ready, 30)
+        print(f"app ready {time.monotonic() - started:.2f} s after PostgreSQL came up")
+        assert "Startup failed" not in app.output()
+    finally:
+        if stack.postgres.process is None:
+            stack.postgres.start()
+        app.terminate()
