@@ -25,4 +25,4 @@ fmt:
     {{uv}} run --frozen ruff format .
     {{uv}} run --frozen ruff check --fix .
 
-import? 'docker/containers.just'
+import 'docker/containers.just'

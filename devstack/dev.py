@@ -1,6 +1,8 @@
-"""`just dev`: throwaway PostgreSQL and MongoDB servers, and the app with reload against them.
+"""`just dev`: the app with reload, on throwaway PostgreSQL and MongoDB servers.
 
-Ctrl-C (or SIGTERM) stops the app and both servers and deletes their data.
+Ctrl-C (or SIGTERM) stops the app and both servers and deletes their data. Where the
+environment names servers (POSTGRES_HOST and MONGO_HOST, as in the devcontainer), the app
+runs on those instead.
 """
 
 import os
@@ -20,18 +22,22 @@ PORT = int(os.environ.get("DEV_PORT", "8000"))
 def main() -> int:
     """Run until interrupted; the exit status is the app's."""
     signal.signal(signal.SIGTERM, _interrupt)
-    print("Starting throwaway PostgreSQL and MongoDB servers...", flush=True)
     try:
+        if os.environ.get("POSTGRES_HOST") and os.environ.get("MONGO_HOST"):
+            # Inside compose or the devcontainer: use the servers the environment names.
+            return _serve({**os.environ, "ENVIRONMENT": "development"}, "the servers named")
+        print("Starting throwaway PostgreSQL and MongoDB servers...", flush=True)
         with running_servers() as (postgres, mongo):
             env = {**os.environ, **postgres.env(), **mongo.env(), "ENVIRONMENT": "development"}
-            return _serve(env, f"{mongo.kind} on port {mongo.port}", postgres.port)
+            where = f"PostgreSQL 18 on port {postgres.port}, {mongo.kind} on port {mongo.port}"
+            return _serve(env, where)
     except KeyboardInterrupt:
         return 0
     finally:
-        print("Stopped the app and both servers.", flush=True)
+        print("Stopped.", flush=True)
 
 
-def _serve(env: dict[str, str], mongo: str, postgres_port: int) -> int:
+def _serve(env: dict[str, str], databases: str) -> int:
     app = subprocess.Popen(
         [
             sys.executable,
@@ -53,7 +59,7 @@ def _serve(env: dict[str, str], mongo: str, postgres_port: int) -> int:
         wait_until(lambda: _ready(app), timeout=120, what="the app")
         print(
             f"\nReady: http://{HOST}:{PORT}  (API docs: /docs, readiness: /health/ready)\n"
-            f"PostgreSQL 18 on port {postgres_port}, {mongo}. Ctrl-C stops everything.\n",
+            f"Databases: {databases}. Ctrl-C stops everything.\n",
             flush=True,
         )
         return app.wait()
