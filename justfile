@@ -6,13 +6,18 @@ uv := env("UV", "uv")
 default:
     @just --list
 
-# Run the app with reload against throwaway local PostgreSQL and MongoDB (no Docker needed)
+# Run the app with reload on throwaway PostgreSQL and MongoDB (or on POSTGRES_HOST/MONGO_HOST when set)
+[no-exit-message]
 dev:
     {{uv}} run --frozen python -m devstack.dev
 
 # Run the whole test suite against real servers (throwaway ones unless POSTGRES_HOST/MONGO_HOST name servers)
 test *args:
     {{uv}} run --frozen pytest {{args}}
+
+# Benchmark the example routes against a bare asyncpg route (needs wrk; about 5 minutes)
+bench:
+    {{uv}} run --frozen python -m bench.run
 
 # Check style and types: ruff check, ruff format --check, mypy
 lint:

@@ -16,13 +16,19 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 @dataclass
 class AppProcess:
-    """A uvicorn process serving `app.main:app`; its output goes to `log_path`."""
+    """A uvicorn process serving `target`; its output goes to `log_path`."""
 
     env: dict[str, str]
     log_path: Path
     port: int = field(default_factory=free_port)
     uvicorn_args: tuple[str, ...] = ()
+    target: str = "app.main:app"
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None, "not started"
+        return self.process.pid
 
     @property
     def url(self) -> str:
@@ -34,7 +40,7 @@ class AppProcess:
             sys.executable,
             "-m",
             "uvicorn",
-            "app.main:app",
+            self.target,
             "--host",
             "127.0.0.1",
             "--port",
@@ -46,9 +52,9 @@ class AppProcess:
                 args, cwd=PROJECT_ROOT, env={**os.environ, **self.env}, stdout=log, stderr=log
             )
 
-    def wait_ready(self, timeout: float = 60.0) -> None:
+    def wait_ready(self, timeout: float = 60.0, poll_seconds: float = 0.05) -> None:
         """Poll `/health` until it answers 200; fail with the log if the process exits."""
-        wait_until(self._answers, timeout=timeout, what="the app")
+        wait_until(self._answers, timeout=timeout, what="the app", poll_seconds=poll_seconds)
 
     def wait_exit(self, timeout: float) -> int:
         """Wait for the process to end and return its exit status."""

@@ -21,6 +21,7 @@ PORT = int(os.environ.get("DEV_PORT", "8000"))
 
 def main() -> int:
     """Run until interrupted; the exit status is the app's."""
+    signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         if os.environ.get("POSTGRES_HOST") and os.environ.get("MONGO_HOST"):
@@ -80,6 +81,10 @@ def _ready(app: subprocess.Popen[bytes]) -> bool:
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
+    # The first signal starts the shutdown; later ones (a second Ctrl-C, or uv and just
+    # forwarding the same one) must not cut the servers' cleanup short.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 

@@ -39,13 +39,15 @@ def free_port() -> int:
         return port
 
 
-def wait_until(ready: Callable[[], bool], *, timeout: float, what: str) -> None:
+def wait_until(
+    ready: Callable[[], bool], *, timeout: float, what: str, poll_seconds: float = 0.05
+) -> None:
     """Poll `ready` until it is true; raise `TimeoutError` naming `what` after `timeout` s."""
     deadline = time.monotonic() + timeout
     while not ready():
         if time.monotonic() > deadline:
             raise TimeoutError(f"{what} not ready after {timeout:.0f} s")
-        time.sleep(0.05)
+        time.sleep(poll_seconds)
 
 
 @dataclass

@@ -13,7 +13,9 @@ from tests.reliability.conftest import Stack
 
 @pytest.fixture
 async def client(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
-    limits = httpx.Limits(max_connections=600, max_keepalive_connections=600)
+    # Drop idle connections long before uvicorn's 5 s keep-alive closes them, so a request
+    # never goes out on a connection the server is closing.
+    limits = httpx.Limits(max_connections=200, keepalive_expiry=1)
     async with httpx.AsyncClient(base_url=stack.app.url, limits=limits, timeout=60) as client:
         yield client
 

@@ -1,0 +1,298 @@
+"""`just bench`: the example routes against a bare asyncpg route, side by side, one table.
+
+Throwaway servers, one uvicorn worker per app (uvloop + httptools, access log and SQL echo
+off), wrk with 32 connections, interleaved rounds; ratios are medians of per-round ratios.
+"""
+
+import asyncio
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+import psutil
+
+from app.core.config import Settings
+from app.db import init_postgres_db
+from app.main import app as _app  # noqa: F401  # registers every model on Base.metadata
+from bench.wrk import WrkResult, require_wrk, run_wrk
+from devstack.app_process import AppProcess
+from devstack.servers import running_servers
+
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+SEED_ROWS = 10_000
+PAGINATION_ROWS = 1_000_050
+UVICORN_ARGS = (
+    "--loop",
+    "uvloop",
+    "--http",
+    "httptools",
+    "--no-access-log",
+    "--log-level",
+    "warning",
+)
+POST_SCRIPT = Path(__file__).with_name("post_items.lua")
+ROUTES = {
+    "GET /items/{id}": "/items/item-05000",
+    "GET /items?limit=50": "/items?limit=50",
+    "POST /items": "/items",
+}
+FIRST_PAGE = "/items?limit=50"
+
+
+@dataclass
+class Measured:
+    """One target's runs of one route: wrk figures plus server CPU and reconnects."""
+
+    results: list[WrkResult] = field(default_factory=list)
+    cpu_us_per_request: list[float] = field(default_factory=list)
+    reconnects: int = 0
+
+    def median(self, attribute: str) -> float:
+        return float(statistics.median(getattr(r, attribute) for r in self.results))
+
+
+class Bench:
+    def __init__(self, env: dict[str, str], workdir: Path) -> None:
+        self.env = env
+        self.workdir = workdir
+        self.database = env["POSTGRES_DB"]
+
+    def start(self, target: str, name: str, **extra_env: str) -> AppProcess:
+        app = AppProcess(
+            env={**self.env, **extra_env},
+            log_path=self.workdir / f"{name}.log",
+            uvicorn_args=UVICORN_ARGS,
+            target=target,
+        )
+        app.start()
+        try:
+            app.wait_ready()
+        except BaseException:
+            app.terminate()
+            raise
+        return app
+
+    def measure(self, app: AppProcess, path: str, into: Measured, *, post: bool = False) -> None:
+        """One wrk run against `path`, adding its figures to `into`."""
+        process = psutil.Process(app.pid)
+        cpu_before = sum(process.cpu_times()[:2])
+        sessions_before = asyncio.run(self.sessions())
+        url = app.url + path
+        if post:
+            result = run_wrk(url, SECONDS, POST_SCRIPT, secrets.token_hex(4))
+        else:
+            result = run_wrk(url, SECONDS)
+        into.reconnects += asyncio.run(self.sessions()) - sessions_before - 1
+        cpu = sum(process.cpu_times()[:2]) - cpu_before
+        into.results.append(result)
+        into.cpu_us_per_request.append(cpu / max(result.requests, 1) * 1e6)
+
+    async def sessions(self) -> int:
+        """Connections ever opened to the bench database (this query's own included)."""
+        connection = await self.connect()
+        try:
+            count: int = await connection.fetchval(
+                "SELECT sessions FROM pg_stat_database WHERE datname = $1", self.database
+            )
+        finally:
+            await connection.close()
+        return count
+
+    async def connect(self) -> asyncpg.Connection:
+        return await asyncpg.connect(
+            host=self.env["POSTGRES_HOST"],
+            port=int(self.env["POSTGRES_PORT"]),
+            user=self.env["POSTGRES_USER"],
+            password=self.env["POSTGRES_PASSWORD"],
+            database=self.database,
+        )
+
+    async def seed(self, rows: int, prefix: str) -> None:
+        connection = await self.connect()
+        try:
+            await connection.execute(
+                "INSERT INTO items (id, name, description) SELECT $1 || lpad(g::text, $2, '0'), "
+                "'item ' || g, 'seeded' FROM generate_series(1, $3) AS g",
+                prefix,
+                len(str(rows)),
+                rows,
+            )
+            await connection.execute("VACUUM ANALYZE items")
+        finally:
+            await connection.close()
+
+    async def id_at_row(self, row: int) -> str:
+        connection = await self.connect()
+        try:
+            item_id: str = await connection.fetchval(
+                "SELECT id FROM items ORDER BY id OFFSET $1 LIMIT 1", row - 1
+            )
+        finally:
+            await connection.close()
+        return item_id
+
+
+def compare_routes(bench: Bench) -> dict[str, dict[str, Measured]]:
+    """Interleaved rounds: for each route, bare then app, ROUNDS times."""
+    bare = bench.start("bench.bare_app:app", "bare")
+    app = bench.start("app.main:app", "app")
+    measured = {route: {"bare": Measured(), "app": Measured()} for route in ROUTES}
+    try:
+        for target in (bare, app):  # warm both: pools filled, statements prepared
+            for route, path in ROUTES.items():
+                bench.measure(target, path, Measured(), post=route.startswith("POST"))
+        for round_number in range(1, ROUNDS + 1):
+            print(f"round {round_number}/{ROUNDS}...", flush=True)
+            for route, path in ROUTES.items():
+                for name, target in (("bare", bare), ("app", app)):
+                    bench.measure(
+                        target, path, measured[route][name], post=route.startswith("POST")
+                    )
+    finally:
+        bare.terminate()
+        app.terminate()
+    return measured
+
+
+def compare_echo(bench: Bench, path: str) -> dict[str, Measured]:
+    """The app with SQL echo on (logging to a file) against echo off, same route."""
+    results = {"echo off": Measured(), "echo on": Measured()}
+    apps = {
+        "echo off": bench.start("app.main:app", "echo-off"),
+        "echo on": bench.start("app.main:app", "echo-on", POSTGRES_ECHO="true"),
+    }
+    try:
+        for app in apps.values():
+            bench.measure(app, path, Measured())
+        for _ in range(ROUNDS):
+            for name, app in apps.items():
+                bench.measure(app, path, results[name])
+    finally:
+        for app in apps.values():
+            app.terminate()
+    return results
+
+
+def compare_pages(bench: Bench, after: str) -> tuple[Measured, Measured]:
+    """First keyset page against the page after row 1,000,000."""
+    app = bench.start("app.main:app", "pages")
+    first, deep = Measured(), Measured()
+    try:
+        bench.measure(app, FIRST_PAGE, Measured())
+        for _ in range(ROUNDS):
+            bench.measure(app, FIRST_PAGE, first)
+            bench.measure(app, f"{FIRST_PAGE}&after={after}", deep)
+    finally:
+        app.terminate()
+    return first, deep
+
+
+def cold_start(bench: Bench, target: str, runs: int = 5) -> float:
+    """Median seconds from spawning uvicorn to the first 200 on /health."""
+    times = []
+    for n in range(runs):
+        app = AppProcess(
+            env=bench.env,
+            log_path=bench.workdir / f"cold-{n}.log",
+            uvicorn_args=UVICORN_ARGS,
+            target=target,
+        )
+        started = time.monotonic()
+        app.start()
+        app.wait_ready(timeout=60, poll_seconds=0.01)
+        times.append(time.monotonic() - started)
+        app.terminate()
+    return statistics.median(times)
+
+
+def ratio(app: Measured, bare: Measured) -> float:
+    return statistics.median(
+        a.requests_per_second / b.requests_per_second
+        for a, b in zip(app.results, bare.results, strict=True)
+    )
+
+
+def row(label: str, target: str, measured: Measured, ratio_text: str) -> str:
+    return (
+        f"| {label} | {target} | {measured.median('requests_per_second'):,.0f} | "
+        f"{measured.median('p50_ms'):.1f} | {measured.median('p99_ms'):.1f} | "
+        f"{statistics.median(measured.cpu_us_per_request):,.0f} | {ratio_text} | "
+        f"{sum(r.errors for r in measured.results)} | {measured.reconnects} |"
+    )
+
+
+def main() -> None:
+    require_wrk()
+    with (
+        tempfile.TemporaryDirectory(prefix="syncdesk-bench-") as workdir,
+        running_servers() as (postgres, mongo),
+    ):
+        env = {
+            **postgres.env(),
+            **mongo.env(),
+            "ENVIRONMENT": "test",
+            "POSTGRES_DB": "syncdesk_bench",
+            "MONGO_DB": "syncdesk_bench",
+            "POSTGRES_ECHO": "false",
+        }
+        bench = Bench(env, Path(workdir))
+        settings = Settings(_env_file=None, **{**env, "ENVIRONMENT": "development"})  # type: ignore[arg-type]
+        asyncio.run(init_postgres_db(settings))
+        asyncio.run(bench.seed(SEED_ROWS, "item-"))
+        print(
+            f"Seeded {SEED_ROWS:,} items; {ROUNDS} rounds of {SECONDS:.0f} s per route and target.",
+            flush=True,
+        )
+
+        measured = compare_routes(bench)
+        echo = compare_echo(bench, ROUTES["GET /items/{id}"])
+        print(f"Seeding {PAGINATION_ROWS:,} more items for the pagination case...", flush=True)
+        asyncio.run(bench.seed(PAGINATION_ROWS, "page-"))
+        first, deep = compare_pages(bench, asyncio.run(bench.id_at_row(1_000_000)))
+        cold_app, cold_trivial = (
+            cold_start(bench, "app.main:app"),
+            cold_start(bench, "bench.trivial_app:app"),
+        )
+
+    header = (
+        "| route | server | req/s | p50 ms | p99 ms | CPU µs/req | ratio | errors | reconnects |"
+    )
+    lines = [header, "|" + "---|" * 9]
+    for route, targets in measured.items():
+        lines.append(row(route, "bare asyncpg", targets["bare"], "1.00"))
+        lines.append(
+            row(route, "app", targets["app"], f"{ratio(targets['app'], targets['bare']):.2f}")
+        )
+    lines.append(
+        row(
+            "GET /items/{id}",
+            "app, echo on",
+            echo["echo on"],
+            f"{ratio(echo['echo on'], echo['echo off']):.2f} of echo off",
+        )
+    )
+    lines.append(row("GET /items?limit=50", "app, first page", first, "1.00"))
+    slowdown = first.median("requests_per_second") / deep.median("requests_per_second")
+    label = f"{slowdown:.2f} x first page time"
+    lines.append(row("GET /items?limit=50&after=…", "app, after row 1,000,000", deep, label))
+    print("\n" + "\n".join(lines))
+    print(
+        f"\nCold start (spawn → first 200 on /health, median of 5): app {cold_app:.2f} s, "
+        f"trivial FastAPI app {cold_trivial:.2f} s, ratio {cold_app / cold_trivial:.2f}"
+    )
+    print(
+        f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
+        f"{subprocess.run(['wrk', '--version'], capture_output=True, text=True).stdout.split()[1]}"
+    )
+
+
+if __name__ == "__main__":
+    main()
