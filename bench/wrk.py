@@ -28,7 +28,7 @@ def require_wrk() -> None:
 
 def run_wrk(url: str, seconds: int, script: Path | None = None, *args: str) -> WrkResult:
     """One wrk run: one thread, 32 connections, latency percentiles."""
-    command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{round(seconds)}s", "--latency", "--timeout", "5s"]
+    command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
     if script is not None:
         command += ["-s", str(script)]
     command.append(url)
