@@ -27,9 +27,10 @@ class Settings(BaseSettings):
     POSTGRES_PORT: int = Field(default=5432, ge=1, le=65535)
     POSTGRES_DB: str = "syncdesk_db"
     POSTGRES_ECHO: bool = True
-    # Pool: sized for one worker serving ~32 concurrent requests; see README "Pool sizing".
-    POSTGRES_POOL_SIZE: int = Field(default=20, ge=1)
-    POSTGRES_MAX_OVERFLOW: int = Field(default=20, ge=0)
+    # Pool: kept connections cover one worker's ~32 concurrent requests, so none are opened
+    # and closed per request (overflow ones are); see README "Pool sizing".
+    POSTGRES_POOL_SIZE: int = Field(default=32, ge=1)
+    POSTGRES_MAX_OVERFLOW: int = Field(default=8, ge=0)
     POSTGRES_POOL_RECYCLE: int = Field(default=1800, ge=-1)
     POSTGRES_POOL_PRE_PING: bool = False
     # Waiting for a pooled connection under load is not an outage, so this is well above the

@@ -1,8 +1,14 @@
-"""Queries on `items`; each function is one statement and raises `app.db.exceptions` errors."""
+"""Queries on `items`; each function is one statement and raises `app.db.exceptions` errors.
+
+The hot paths run Core statements on the session's connection (`session.connection()`):
+column queries need nothing from the ORM's execution layer, which costs about a sixth of a
+request's CPU. The session still owns the connection and the transaction.
+"""
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select, update
+from pydantic import TypeAdapter
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,15 +17,21 @@ from app.items.models import Item
 from app.items.schemas import ItemCreate, ItemRead, ItemUpdate
 
 RESOURCE = "Item"
+ITEM_LIST = TypeAdapter(list[ItemRead])
 # Columns, not entities: rows go straight into the response schema.
 COLUMNS = (Item.id, Item.name, Item.description, Item.created_at)
+# Built once: the hot reads skip constructing and hashing a new statement per request.
+SELECT_ONE = select(*COLUMNS).where(Item.id == bindparam("item_id"))
+SELECT_FIRST_PAGE = select(*COLUMNS).order_by(Item.id).limit(bindparam("limit"))
+SELECT_PAGE_AFTER = SELECT_FIRST_PAGE.where(Item.id > bindparam("after"))
+# ON CONFLICT DO NOTHING: a concurrent insert of the same id waits, then returns no row.
+INSERT_NEW = insert(Item).on_conflict_do_nothing().returning(*COLUMNS)
 
 
 async def create_item(*, session: AsyncSession, item: ItemCreate) -> ItemRead:
     """Insert an item; a taken id raises `ResourceAlreadyExistsError`, also under a race."""
-    # ON CONFLICT DO NOTHING: a concurrent insert of the same id waits, then returns no row.
-    statement = insert(Item).values(item.model_dump()).on_conflict_do_nothing().returning(*COLUMNS)
-    row = (await session.execute(statement)).one_or_none()
+    connection = await session.connection()
+    row = (await connection.execute(INSERT_NEW, item.model_dump())).one_or_none()
     if row is None:
         raise ResourceAlreadyExistsError(RESOURCE, item.id)
     await session.commit()
@@ -28,7 +40,8 @@ async def create_item(*, session: AsyncSession, item: ItemCreate) -> ItemRead:
 
 async def get_item(*, session: AsyncSession, item_id: str) -> ItemRead:
     """The item with this id, or `ResourceNotFoundError`."""
-    row = (await session.execute(select(*COLUMNS).where(Item.id == item_id))).one_or_none()
+    connection = await session.connection()
+    row = (await connection.execute(SELECT_ONE, {"item_id": item_id})).one_or_none()
     if row is None:
         raise ResourceNotFoundError(RESOURCE, item_id)
     return ItemRead.model_validate(row)
@@ -38,11 +51,12 @@ async def list_items(
     *, session: AsyncSession, limit: int, after: str | None = None
 ) -> Sequence[ItemRead]:
     """Up to `limit` items ordered by id, starting after the id `after` (keyset pagination)."""
-    statement = select(*COLUMNS).order_by(Item.id).limit(limit)
-    if after is not None:
-        statement = statement.where(Item.id > after)
-    rows = (await session.execute(statement)).all()
-    return [ItemRead.model_validate(row) for row in rows]
+    connection = await session.connection()
+    if after is None:
+        result = await connection.execute(SELECT_FIRST_PAGE, {"limit": limit})
+    else:
+        result = await connection.execute(SELECT_PAGE_AFTER, {"limit": limit, "after": after})
+    return ITEM_LIST.validate_python(result.all(), from_attributes=True)
 
 
 async def update_item(*, session: AsyncSession, item_id: str, changes: ItemUpdate) -> ItemRead:

@@ -4,8 +4,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
 
 from app.core.config import Settings
 from app.db import close_postgres_db, mongo_db
@@ -23,8 +24,12 @@ async def process_engine(pg_engine: object) -> AsyncIterator[None]:
     await close_postgres_db()
 
 
+def request(method: str) -> Request:
+    return Request({"type": "http", "method": method, "headers": []})
+
+
 async def test_postgres_session_is_closed_after_the_request(process_engine: None) -> None:
-    sessions = get_postgres_session()
+    sessions = get_postgres_session(request("POST"))
     session = await anext(sessions)
     await session.execute(select(1))
     assert get_engine().pool.checkedout() == 1  # type: ignore[attr-defined]
@@ -36,7 +41,7 @@ async def test_postgres_session_is_closed_after_the_request(process_engine: None
 
 
 async def test_postgres_session_is_closed_when_the_handler_raises(process_engine: None) -> None:
-    sessions = get_postgres_session()
+    sessions = get_postgres_session(request("POST"))
     session = await anext(sessions)
     await session.execute(select(1))
 
@@ -44,6 +49,27 @@ async def test_postgres_session_is_closed_when_the_handler_raises(process_engine
         await sessions.athrow(ValueError("handler failed"))
 
     assert get_engine().pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+TRANSACTION_ID = text("SELECT pg_current_xact_id()::text")
+
+
+async def statements_share_a_transaction(method: str) -> bool:
+    """Two statements in one request's session: one transaction id, or one each?"""
+    sessions = get_postgres_session(request(method))
+    session = await anext(sessions)
+    first, second = await session.scalar(TRANSACTION_ID), await session.scalar(TRANSACTION_ID)
+    await sessions.aclose()
+    return bool(first == second)
+
+
+async def test_get_requests_read_without_a_transaction(process_engine: None) -> None:
+    assert not await statements_share_a_transaction("GET")
+
+
+async def test_write_requests_run_in_a_transaction(process_engine: None) -> None:
+    for method in ("POST", "PATCH", "DELETE"):
+        assert await statements_share_a_transaction(method), method
 
 
 async def test_mongo_session_is_the_connected_database(settings: Settings) -> None:

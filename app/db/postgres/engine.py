@@ -30,6 +30,7 @@ CONNECTION_ERRORS: tuple[type[Exception], ...] = (
 LOGIN_REFUSED_CLASS = "28"
 
 _engine: AsyncEngine | None = None
+_autocommit_engine: AsyncEngine | None = None
 
 
 def is_login_refused(exc: BaseException) -> bool:
@@ -70,9 +71,17 @@ def get_engine() -> AsyncEngine:
     return _engine
 
 
+def get_autocommit_engine() -> AsyncEngine:
+    """The same engine and pool, with statements outside any transaction (no BEGIN/ROLLBACK)."""
+    global _autocommit_engine
+    if _autocommit_engine is None:
+        _autocommit_engine = get_engine().execution_options(isolation_level="AUTOCOMMIT")
+    return _autocommit_engine
+
+
 async def dispose_engine() -> None:
     """Close every pooled connection and forget the engine; safe to call twice."""
-    global _engine
-    engine, _engine = _engine, None
+    global _engine, _autocommit_engine
+    engine, _engine, _autocommit_engine = _engine, None, None
     if engine is not None:
         await engine.dispose()
