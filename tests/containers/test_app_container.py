@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 
+from devstack.app_process import ServingProcess
 from devstack.servers import MongoServer, PostgresServer, free_port, running_servers, wait_until
 from tests.containers.compose_cli import PROJECT_ROOT
 from tests.containers.dockerfile import stages
-from tests.containers.native import ServingProcess, container_env
+from tests.containers.native import container_env
 
 
 def healthcheck_timeout() -> float:
@@ -70,7 +71,7 @@ def serve(target: str, settings: dict[str, str], log_path: Path) -> tuple[Servin
     app.start()
     url = f"http://127.0.0.1:{port}"
     try:
-        app.wait_until_answering(f"{url}/health")
+        app.wait_answering(f"{url}/health")
     except BaseException:
         app.terminate()
         raise
