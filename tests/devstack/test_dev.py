@@ -1,0 +1,70 @@
+"""`just dev`'s runner: serves the app on throwaway servers; a signal stops all of it."""
+
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import psutil
+import pytest
+
+from devstack.app_process import PROJECT_ROOT
+from devstack.servers import free_port, wait_until
+
+
+def ready(url: str, dev: subprocess.Popen[bytes]) -> bool:
+    assert dev.poll() is None, "just dev exited early"
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def homes_of(processes: list[psutil.Process]) -> set[Path]:
+    """The throwaway servers' folders: each is started on `<home>/data`."""
+    return {
+        Path(arg).parent
+        for process in processes
+        for arg in process.cmdline()
+        if "/syncdesk-" in arg and arg.endswith("/data")
+    }
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_dev_serves_the_app_and_a_signal_leaves_nothing_behind(
+    stop_signal: signal.Signals, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("POSTGRES_", "MONGO_"))  # throwaway servers, not named ones
+    }
+    with (tmp_path / "dev.log").open("wb") as log:
+        dev = subprocess.Popen(
+            [sys.executable, "-m", "devstack.dev"],
+            cwd=PROJECT_ROOT,
+            env={**env, "DEV_PORT": str(port), "POSTGRES_ECHO": "false"},
+            stdout=log,
+            stderr=log,
+        )
+    try:
+        wait_until(lambda: ready(f"http://127.0.0.1:{port}/health/ready", dev), timeout=90,
+                   what="just dev")  # fmt: skip
+        children = psutil.Process(dev.pid).children(recursive=True)
+        server_homes = homes_of(children)
+
+        dev.send_signal(stop_signal)
+        status = dev.wait(30)
+    finally:
+        if dev.poll() is None:
+            dev.kill()
+
+    assert status == 0, (tmp_path / "dev.log").read_text()
+    assert len(children) >= 3  # uvicorn, PostgreSQL, the MongoDB server
+    assert not [child for child in children if child.is_running() and child.status() != "zombie"]
+    assert len(server_homes) == 2
+    assert not [home for home in server_homes if home.exists()]
