@@ -20,6 +20,7 @@ from app.db.exceptions import (
     ResourceAlreadyExistsError,
     ResourceNotFoundError,
 )
+from app.events.repository import create_indexes as create_event_indexes
 from app.events.router import router as events_router
 from app.health.router import router as health_router
 from app.items.router import router as items_router
@@ -40,6 +41,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.ENVIRONMENT == "development":
             await init_postgres_db(settings)
         await mongo_db.connect(settings)
+        await create_event_indexes(db=mongo_db.get_db())
     except (InsecureSettingsError, DatabaseError) as exc:
         raise StartupError(str(exc)) from None
     # Objects alive after startup live as long as the process: keep the collector off them.

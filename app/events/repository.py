@@ -6,6 +6,7 @@ from typing import Any
 
 from bson import ObjectId
 from motor.motor_asyncio import AsyncIOMotorCollection
+from pymongo import IndexModel
 
 from app.db.exceptions import ResourceNotFoundError
 from app.db.mongo.db import MongoDatabase, MongoDocument
@@ -14,6 +15,8 @@ from app.events.schemas import EventCreate, EventRead
 RESOURCE = "Event"
 COLLECTION = "events"
 NEWEST_FIRST = [("created_at", -1), ("_id", -1)]
+# The list query's two shapes: all events, and one type's, both newest first.
+INDEXES = [IndexModel(NEWEST_FIRST), IndexModel([("type", 1), *NEWEST_FIRST])]
 
 
 def _events(db: MongoDatabase) -> AsyncIOMotorCollection[MongoDocument]:
@@ -34,6 +37,11 @@ def _object_id(event_id: str) -> ObjectId:
     if not ObjectId.is_valid(event_id):
         raise ResourceNotFoundError(RESOURCE, event_id)
     return ObjectId(event_id)
+
+
+async def create_indexes(*, db: MongoDatabase) -> None:
+    """Create the collection's indexes; a no-op when they exist."""
+    await _events(db).create_indexes(INDEXES)
 
 
 async def create_event(*, db: MongoDatabase, event: EventCreate) -> EventRead:
