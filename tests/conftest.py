@@ -17,7 +17,6 @@ import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from motor.motor_asyncio import AsyncIOMotorClient
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.core.config import Settings, get_settings
@@ -30,6 +29,7 @@ from app.main import create_app
 from devstack.app_process import AppProcess
 from devstack.servers import running_servers
 from tests.credentials import HOSTILE_PASSWORD
+from tests.databases import drop_postgres_database
 
 RUN_ID = secrets.token_hex(4)
 
@@ -85,11 +85,7 @@ async def pg_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(settings)
     yield engine
     await engine.dispose()
-    maintenance = create_engine(settings, settings.postgres_url_for("postgres"))
-    async with maintenance.connect() as connection:
-        await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await connection.execute(text(f'DROP DATABASE "{settings.POSTGRES_DB}" WITH (FORCE)'))
-    await maintenance.dispose()
+    await drop_postgres_database(settings, settings.POSTGRES_DB)
 
 
 @pytest.fixture(scope="session")
@@ -159,11 +155,7 @@ async def scratch_env(
     """Environment naming databases of their own for one test, dropped afterwards."""
     name = f"syncdesk_test_{RUN_ID}_{secrets.token_hex(3)}"
     yield {**test_env, "POSTGRES_DB": name, "MONGO_DB": name}
-    maintenance = create_engine(settings, settings.postgres_url_for("postgres"))
-    async with maintenance.connect() as connection:
-        await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    await maintenance.dispose()
+    await drop_postgres_database(settings, name)
     await mongo_client.drop_database(name)
 
 

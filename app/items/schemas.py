@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from app.core.text import StorableStr
 from app.items.models import DESCRIPTION_MAX_LENGTH, ID_MAX_LENGTH, NAME_MAX_LENGTH
@@ -35,8 +35,6 @@ class ItemUpdate(BaseModel):
 
 
 class ItemRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     id: str
     name: str
     description: str | None

@@ -13,6 +13,7 @@ from app.db.exceptions import DatabaseUnavailableError
 from app.db.postgres.engine import create_engine
 from devstack.servers import PostgresServer, free_port
 from tests.credentials import HOSTILE_PASSWORD
+from tests.databases import drop_postgres_database
 
 QUOTED_NAME = "Sync-Desk_Test"
 
@@ -22,11 +23,7 @@ async def dev_settings(settings: Settings) -> AsyncIterator[Settings]:
     """Development settings on a database whose name needs quoting, dropped afterwards."""
     dev = settings.model_copy(update={"ENVIRONMENT": "development", "POSTGRES_DB": QUOTED_NAME})
     yield dev
-    engine = create_engine(settings, settings.postgres_url_for("postgres"))
-    async with engine.connect() as connection:
-        await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await connection.execute(text(f'DROP DATABASE IF EXISTS "{QUOTED_NAME}" WITH (FORCE)'))
-    await engine.dispose()
+    await drop_postgres_database(settings, QUOTED_NAME)
 
 
 async def scalar(settings: Settings, sql: str) -> object:
