@@ -22,7 +22,7 @@ import psutil
 from app.core.config import Settings
 from app.db import init_postgres_db
 from app.main import app as _app  # noqa: F401  # registers every model on Base.metadata
-from bench.wrk import WrkResult, require_wrk, run_wrk
+from bench.wrk import CONNECTIONS, WrkResult, require_wrk, run_wrk
 from devstack.app_process import AppProcess
 from devstack.servers import running_servers
 
@@ -141,15 +141,23 @@ class Bench:
         return item_id
 
 
-def compare_routes(bench: Bench) -> dict[str, dict[str, Measured]]:
-    """Interleaved rounds: for each route, bare then app, ROUNDS times."""
+def warm_up(bench: Bench, target: AppProcess, routes: dict[str, str] = ROUTES) -> None:
+    """Statements prepared, and the pool grown to its size: twice the clients for a while,
+    so a connection opened during a measured run is churn, not the pool still filling."""
+    run_wrk(target.url + ROUTES["GET /items/{id}"], 2, connections=2 * CONNECTIONS)
+    for route, path in routes.items():
+        bench.measure(target, path, Measured(), post=route.startswith("POST"))
+
+
+def compare_routes(bench: Bench) -> tuple[dict[str, dict[str, Measured]], dict[str, float]]:
+    """Interleaved rounds: for each route, bare then app, ROUNDS times; and each server's
+    resident memory (MB) at the end."""
     bare = bench.start("bench.bare_app:app", "bare")
     app = bench.start("app.main:app", "app")
     measured = {route: {"bare": Measured(), "app": Measured()} for route in ROUTES}
     try:
-        for target in (bare, app):  # warm both: pools filled, statements prepared
-            for route, path in ROUTES.items():
-                bench.measure(target, path, Measured(), post=route.startswith("POST"))
+        for target in (bare, app):
+            warm_up(bench, target)
         for round_number in range(1, ROUNDS + 1):
             print(f"round {round_number}/{ROUNDS}...", flush=True)
             for route, path in ROUTES.items():
@@ -157,10 +165,15 @@ def compare_routes(bench: Bench) -> dict[str, dict[str, Measured]]:
                     bench.measure(
                         target, path, measured[route][name], post=route.startswith("POST")
                     )
+        memory_mb = {name: resident_mb(target) for name, target in (("bare", bare), ("app", app))}
     finally:
         bare.terminate()
         app.terminate()
-    return measured
+    return measured, memory_mb
+
+
+def resident_mb(target: AppProcess) -> float:
+    return float(psutil.Process(target.pid).memory_info().rss / 2**20)
 
 
 def compare_echo(bench: Bench, path: str) -> dict[str, Measured]:
@@ -172,7 +185,7 @@ def compare_echo(bench: Bench, path: str) -> dict[str, Measured]:
     }
     try:
         for app in apps.values():
-            bench.measure(app, path, Measured())
+            warm_up(bench, app, {"GET": path})
         for _ in range(ROUNDS):
             for name, app in apps.items():
                 bench.measure(app, path, results[name])
@@ -187,7 +200,7 @@ def compare_pages(bench: Bench, after: str) -> tuple[Measured, Measured]:
     app = bench.start("app.main:app", "pages")
     first, deep = Measured(), Measured()
     try:
-        bench.measure(app, FIRST_PAGE, Measured())
+        warm_up(bench, app, {"GET": FIRST_PAGE})
         for _ in range(ROUNDS):
             bench.measure(app, FIRST_PAGE, first)
             bench.measure(app, f"{FIRST_PAGE}&after={after}", deep)
@@ -263,7 +276,7 @@ def main() -> None:
             flush=True,
         )
 
-        measured = compare_routes(bench)
+        measured, memory_mb = compare_routes(bench)
         echo = compare_echo(bench, ROUTES["GET /items/{id}"])
         print(f"Seeding {PAGINATION_ROWS:,} more items for the pagination case...", flush=True)
         asyncio.run(bench.seed(PAGINATION_ROWS, "page-"))
@@ -299,6 +312,10 @@ def main() -> None:
     print(
         f"\nCold start (spawn → first 200 on /health, median of 5): app {cold_app:.2f} s, "
         f"trivial FastAPI app {cold_trivial:.2f} s, ratio {cold_app / cold_trivial:.2f}"
+    )
+    print(
+        f"Resident memory after the rounds: app {memory_mb['app']:.0f} MB, "
+        f"bare asyncpg app {memory_mb['bare']:.0f} MB"
     )
     print(
         f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "

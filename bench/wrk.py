@@ -26,9 +26,15 @@ def require_wrk() -> None:
         sys.exit("wrk is not installed: `sudo apt-get install wrk` (Debian) or `brew install wrk`.")
 
 
-def run_wrk(url: str, seconds: int, script: Path | None = None, *args: str) -> WrkResult:
-    """One wrk run: one thread, 32 connections, latency percentiles."""
-    command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+def run_wrk(
+    url: str,
+    seconds: int,
+    script: Path | None = None,
+    *args: str,
+    connections: int = CONNECTIONS,
+) -> WrkResult:
+    """One wrk run: one thread, 32 connections unless told, latency percentiles."""
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
     if script is not None:
         command += ["-s", str(script)]
     command.append(url)

@@ -1,5 +1,6 @@
 """The app as uvicorn runs it: lifespan, startup failures, body limit, shutdown."""
 
+import gc
 import http.client
 import signal
 import socket
@@ -9,6 +10,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from app.main import YOUNG_GENERATION_GC_THRESHOLD, tune_garbage_collector
 from devstack.app_process import AppProcess
 from devstack.servers import free_port
 from tests.credentials import HOSTILE_PASSWORD
@@ -201,3 +203,15 @@ def test_sigterm_lets_in_flight_requests_finish_and_exits_cleanly(live_app: AppP
     output = live_app.output()
     for noise in ("Traceback", "Task was destroyed", "Unclosed", "ERROR", "Exception"):
         assert noise not in output, output
+
+
+def test_serving_collects_the_young_generation_less_often() -> None:
+    previous = gc.get_threshold()
+    try:
+        tune_garbage_collector()
+
+        assert gc.get_threshold() == (YOUNG_GENERATION_GC_THRESHOLD, *previous[1:])
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*previous)

@@ -3,13 +3,15 @@
 from collections.abc import AsyncIterator
 
 import pytest
+from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
+from starlette.types import Message
 
 from app.core.config import Settings
-from app.db import close_postgres_db, mongo_db
+from app.db import PgSessionDep, close_postgres_db, mongo_db
 from app.db.mongo.db import MongoDatabase
 from app.db.mongo.dependencies import get_mongo_session
 from app.db.postgres.dependencies import get_postgres_session
@@ -49,6 +51,30 @@ async def test_postgres_session_is_closed_when_the_handler_raises(process_engine
         await sessions.athrow(ValueError("handler failed"))
 
     assert get_engine().pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+async def test_postgres_connection_is_back_in_the_pool_before_the_response_starts(
+    process_engine: None,
+) -> None:
+    app = FastAPI()
+
+    @app.get("/")
+    async def query(session: PgSessionDep) -> int:
+        return int(await session.scalar(select(1)) or 0)
+
+    checked_out_at_response_start: list[int] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            checked_out_at_response_start.append(get_engine().pool.checkedout())  # type: ignore[attr-defined]
+
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": [], "query_string": b""}
+    await app(scope, receive, send)
+
+    assert checked_out_at_response_start == [0]
 
 
 TRANSACTION_ID = text("SELECT pg_current_xact_id()::text")

@@ -17,14 +17,21 @@ READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 async def get_postgres_session(request: Request) -> AsyncGenerator[AsyncSession, None]:
     """One session per request, closed afterwards, also when the handler raises."""
     read_only = request.method in READ_ONLY_METHODS
-    bind = get_autocommit_engine() if read_only else get_engine()
+    session = async_session(bind=get_autocommit_engine() if read_only else get_engine())
     try:
-        async with async_session(bind=bind) as session:
+        try:
             yield session
+        finally:
+            # Not `async with`: FastAPI already shields a dependency's exit from
+            # cancellation; the session's own shield would cost a task per request.
+            await session.close()
     except Exception as exc:
         if is_unavailable(exc):
             raise DatabaseUnavailableError("PostgreSQL") from exc
         raise
 
 
-PgSessionDep = Annotated[AsyncSession, Depends(get_postgres_session)]
+# scope="function": the connection goes back to the pool when the handler returns, not after
+# the response is sent, so a pool as large as the concurrency is never short (no overflow
+# connections opened and closed under load), and a failing close can still answer 503.
+PgSessionDep = Annotated[AsyncSession, Depends(get_postgres_session, scope="function")]
