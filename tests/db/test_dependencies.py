@@ -1,14 +1,16 @@
 """The real session dependencies and the seed's `dependency_overrides` pattern."""
 
+import asyncio
 from collections.abc import AsyncIterator
 
+import anyio
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
-from starlette.types import Message
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.config import Settings
 from app.db import PgSessionDep, close_postgres_db, mongo_db
@@ -75,6 +77,75 @@ async def test_postgres_connection_is_back_in_the_pool_before_the_response_start
     await app(scope, receive, send)
 
     assert checked_out_at_response_start == [0]
+
+
+def slow_handler_app(connection_held: asyncio.Event) -> FastAPI:
+    """One route that checks a connection out, says so, then takes its time."""
+    app = FastAPI()
+
+    @app.post("/")
+    async def slow(session: PgSessionDep) -> None:
+        await session.execute(select(1))
+        connection_held.set()
+        await asyncio.sleep(10)
+
+    return app
+
+
+def start_request(app: ASGIApp) -> asyncio.Task[None]:
+    """A POST to `/` from a client that sends nothing more and ignores the answer."""
+
+    async def receive() -> Message:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    async def send(message: Message) -> None:
+        pass
+
+    async def request() -> None:
+        scope = {"type": "http", "method": "POST", "path": "/", "headers": [], "query_string": b""}
+        await app(scope, receive, send)
+
+    return asyncio.create_task(request())
+
+
+async def test_postgres_connection_is_returned_when_the_request_task_is_cancelled(
+    process_engine: None,
+) -> None:
+    connection_held = asyncio.Event()
+    request = start_request(slow_handler_app(connection_held))
+    with anyio.fail_after(5):
+        await connection_held.wait()
+
+    request.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await request
+
+    assert get_engine().pool.checkedout() == 0  # type: ignore[attr-defined]
+    async with get_engine().connect() as connection:
+        assert await connection.scalar(select(1)) == 1
+
+
+async def test_postgres_connection_is_returned_when_a_timeout_cancels_the_handler(
+    process_engine: None,
+) -> None:
+    connection_held = asyncio.Event()
+    app = slow_handler_app(connection_held)
+
+    async def with_timeout(scope: Scope, receive: Receive, send: Send) -> None:
+        with anyio.fail_after(0.3):  # what a request-timeout middleware does
+            await app(scope, receive, send)
+
+    request = start_request(with_timeout)
+    with anyio.fail_after(5):
+        await connection_held.wait()
+
+    with pytest.raises(TimeoutError):
+        await request
+
+    assert get_engine().pool.checkedout() == 0  # type: ignore[attr-defined]
+    async with get_engine().connect() as connection:
+        assert await connection.scalar(select(1)) == 1
 
 
 TRANSACTION_ID = text("SELECT pg_current_xact_id()::text")
