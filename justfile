@@ -15,9 +15,13 @@ dev:
 test *args:
     {{uv}} run --frozen pytest {{args}}
 
-# Benchmark the example routes against a bare asyncpg route (needs wrk; about 5 minutes)
+# Benchmark the example routes against a bare asyncpg route (needs wrk; about 4 minutes)
 bench:
     {{uv}} run --frozen python -m bench.run
+
+# Where GET /items/{id} spends its CPU, piece by piece, in-process (about 30 s)
+bench-breakdown:
+    {{uv}} run --frozen python -m bench.breakdown
 
 # Check style and types: ruff check, ruff format --check, mypy
 lint:

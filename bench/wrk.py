@@ -41,10 +41,11 @@ def run_wrk(
     if args:
         command += ["--", *args]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    return _parse(output)
+    return parse_report(output)
 
 
-def _parse(output: str) -> WrkResult:
+def parse_report(output: str) -> WrkResult:
+    """The figures of a `wrk --latency` report; non-2xx answers and socket errors are errors."""
     requests = int(_find(r"(\d+) requests in", output))
     non_2xx = int(_find(r"Non-2xx or 3xx responses: (\d+)", output, "0"))
     socket_errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))

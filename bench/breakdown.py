@@ -1,0 +1,168 @@
+"""`just bench-breakdown`: where GET /items/{id} spends its CPU, one piece at a time.
+
+Everything runs in this process against a throwaway PostgreSQL, one call at a time; each
+figure is process CPU per call (median of interleaved rounds). The pieces overlap (the event
+loop and the socket are in all of them), so they explain the gap to the bare route roughly,
+not to the microsecond. `just bench` gives the throughput figures under load.
+"""
+
+import os
+import statistics
+import time
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from typing import Annotated, Any
+
+import asyncpg
+import uvloop
+from fastapi import Depends, FastAPI
+from starlette.types import ASGIApp, Message
+
+from devstack.servers import PostgresServer
+
+ROUNDS = 5
+CALLS = 2_000
+WARM_UP_CALLS = 200
+ITEM_ID = "item-1"
+SELECT_ONE_SQL = "SELECT id, name, description, created_at FROM items WHERE id = $1"
+
+Call = Callable[[], Awaitable[object]]
+
+
+async def cpu_us_per_call(call: Call) -> float:
+    for _ in range(WARM_UP_CALLS):
+        await call()
+    started = time.process_time()
+    for _ in range(CALLS):
+        await call()
+    return (time.process_time() - started) / CALLS * 1e6
+
+
+def asgi_get(app: ASGIApp, path: str) -> Call:
+    """A GET straight into the ASGI app, without HTTP parsing or sockets."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"bench")],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.start" and message["status"] != 200:
+            raise RuntimeError(f"GET {path} answered {message['status']}")
+
+    async def call() -> None:
+        await app(dict(scope), receive, send)
+
+    return call
+
+
+def bare_route_with_yield_dependency(pool: "asyncpg.Pool[asyncpg.Record]") -> FastAPI:
+    """The bare route plus a yield dependency that does nothing: FastAPI's share."""
+
+    async def nothing() -> AsyncGenerator[None, None]:
+        yield
+
+    app = FastAPI()
+
+    @app.get("/items/{item_id}")
+    async def read_item(item_id: str, _: Annotated[None, Depends(nothing)]) -> dict[str, Any]:
+        return dict(await pool.fetchrow(SELECT_ONE_SQL, item_id) or {})
+
+    return app
+
+
+async def measure(env: dict[str, str]) -> dict[str, float]:
+    os.environ.update(env)
+    # Imported once the environment names this run's server: settings are read on first use.
+    import bench.bare_app
+    from app.core.config import get_settings
+    from app.db import init_postgres_db
+    from app.db.postgres.engine import async_session, dispose_engine, get_autocommit_engine
+    from app.items import repository
+    from app.main import create_app
+
+    settings = get_settings()
+    await init_postgres_db(settings.model_copy(update={"ENVIRONMENT": "development"}))
+    pool = await asyncpg.create_pool(
+        host=settings.POSTGRES_HOST,
+        port=settings.POSTGRES_PORT,
+        user=settings.POSTGRES_USER,
+        password=settings.POSTGRES_PASSWORD.get_secret_value(),
+        database=settings.POSTGRES_DB,
+        min_size=2,
+        max_size=2,
+    )
+    await pool.execute("INSERT INTO items (id, name) VALUES ($1, 'bench')", ITEM_ID)
+    bench.bare_app.pool = pool
+    held = await pool.acquire()
+    sqlalchemy_connection = await get_autocommit_engine().connect()
+
+    async def session_alone() -> None:
+        session = async_session(bind=get_autocommit_engine())
+        try:
+            await session.connection()
+        finally:
+            await session.close()
+
+    async def session_and_query() -> None:
+        session = async_session(bind=get_autocommit_engine())
+        try:
+            await repository.get_item(session=session, item_id=ITEM_ID)
+        finally:
+            await session.close()
+
+    pieces: dict[str, Call] = {
+        "asyncpg fetchrow on a held connection": lambda: held.fetchrow(SELECT_ONE_SQL, ITEM_ID),
+        "asyncpg pool.fetchrow (the bare route's call)": lambda: pool.fetchrow(
+            SELECT_ONE_SQL, ITEM_ID
+        ),
+        "SQLAlchemy Core execute on a held connection": lambda: sqlalchemy_connection.execute(
+            repository.SELECT_ONE, {"item_id": ITEM_ID}
+        ),
+        "AsyncSession: create, connection(), close": session_alone,
+        "AsyncSession + the repository's query": session_and_query,
+        "ASGI: bare route": asgi_get(bench.bare_app.app, f"/items/{ITEM_ID}"),
+        "ASGI: bare route + a yield dependency": asgi_get(
+            bare_route_with_yield_dependency(pool), f"/items/{ITEM_ID}"
+        ),
+        "ASGI: the app's route": asgi_get(create_app(), f"/items/{ITEM_ID}"),
+    }
+    figures: dict[str, list[float]] = {name: [] for name in pieces}
+    try:
+        for _ in range(ROUNDS):
+            for name, call in pieces.items():
+                figures[name].append(await cpu_us_per_call(call))
+    finally:
+        await sqlalchemy_connection.close()
+        await pool.release(held)
+        await pool.close()
+        await dispose_engine()
+    return {name: statistics.median(values) for name, values in figures.items()}
+
+
+def main() -> None:
+    postgres = PostgresServer.create()
+    try:
+        env = {**postgres.env(), "POSTGRES_DB": "syncdesk_breakdown", "POSTGRES_ECHO": "false"}
+        figures = uvloop.run(measure(env))
+    finally:
+        postgres.remove()
+    width = max(map(len, figures))
+    print(f"\n{'piece':<{width}}  CPU µs/call")
+    for name, value in figures.items():
+        print(f"{name:<{width}}  {value:8.0f}")
+
+
+if __name__ == "__main__":
+    main()
