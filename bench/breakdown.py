@@ -90,7 +90,7 @@ async def measure(env: dict[str, str]) -> dict[str, float]:
     from app.db import init_postgres_db
     from app.db.postgres.engine import async_session, dispose_engine, get_autocommit_engine
     from app.items import repository
-    from app.main import create_app
+    from app.main import create_app, tune_garbage_collector
 
     settings = get_settings()
     await init_postgres_db(settings.model_copy(update={"ENVIRONMENT": "development"}))
@@ -107,6 +107,10 @@ async def measure(env: dict[str, str]) -> dict[str, float]:
     bench.bare_app.pool = pool
     held = await pool.acquire()
     sqlalchemy_connection = await get_autocommit_engine().connect()
+
+    async def connection_and_query() -> None:
+        async with get_autocommit_engine().connect() as connection:
+            await connection.execute(repository.SELECT_ONE, {"item_id": ITEM_ID})
 
     async def session_alone() -> None:
         session = async_session(bind=get_autocommit_engine())
@@ -130,6 +134,7 @@ async def measure(env: dict[str, str]) -> dict[str, float]:
         "SQLAlchemy Core execute on a held connection": lambda: sqlalchemy_connection.execute(
             repository.SELECT_ONE, {"item_id": ITEM_ID}
         ),
+        "SQLAlchemy connection: check out, execute, close": connection_and_query,
         "AsyncSession: create, connection(), close": session_alone,
         "AsyncSession + the repository's query": session_and_query,
         "ASGI: bare route": asgi_get(bench.bare_app.app, f"/items/{ITEM_ID}"),
@@ -138,6 +143,7 @@ async def measure(env: dict[str, str]) -> dict[str, float]:
         ),
         "ASGI: the app's route": asgi_get(create_app(), f"/items/{ITEM_ID}"),
     }
+    tune_garbage_collector()  # as the app's lifespan does
     figures: dict[str, list[float]] = {name: [] for name in pieces}
     try:
         for _ in range(ROUNDS):
