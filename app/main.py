@@ -11,6 +11,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from app.core.body_limit import RequestBodyLimit
 from app.core.config import InsecureSettingsError, ensure_production_ready, get_settings
 from app.core.startup import OneLineStartupErrors, StartupError
 from app.db import close_postgres_db, init_postgres_db, mongo_db
@@ -87,16 +88,13 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
 def create_app() -> FastAPI:
     """Build the app; settings are read here, not at import."""
     settings = get_settings()
-    app = FastAPI(
-        title="syncdesk",
-        lifespan=lifespan,
-        max_body_size=settings.MAX_BODY_BYTES,
-    )
+    app = FastAPI(title="syncdesk", lifespan=lifespan)
     for router in (health_router, items_router, events_router):
         app.include_router(router)
     for error in STATUS_BY_ERROR:
         app.add_exception_handler(error, database_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_middleware(RequestBodyLimit, max_bytes=settings.MAX_BODY_BYTES)
     app.add_middleware(OneLineStartupErrors)
     return app
 

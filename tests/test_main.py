@@ -2,6 +2,7 @@
 
 import gc
 import http.client
+import json
 import signal
 import socket
 import time
@@ -119,7 +120,7 @@ def live_app(start_app: StartApp, test_env: dict[str, str], pg_engine: object) -
     return start_app(test_env)
 
 
-def post_raw(app: AppProcess, headers: dict[str, str], chunks: list[bytes]) -> int:
+def post_raw(app: AppProcess, headers: dict[str, str], chunks: list[bytes]) -> tuple[int, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", app.port, timeout=10)
     connection.putrequest("POST", "/events")
     for name, value in headers.items():
@@ -130,9 +131,10 @@ def post_raw(app: AppProcess, headers: dict[str, str], chunks: list[bytes]) -> i
             connection.send(chunk)
     except (BrokenPipeError, ConnectionResetError):
         pass  # the server may answer and close before reading everything
-    status = connection.getresponse().status
+    response = connection.getresponse()
+    answer = response.status, response.read()
     connection.close()
-    return status
+    return answer
 
 
 def test_body_over_one_mib_is_413(live_app: AppProcess) -> None:
@@ -142,7 +144,10 @@ def test_body_over_one_mib_is_413(live_app: AppProcess) -> None:
         f"{live_app.url}/events", content=body, headers={"content-type": "application/json"}
     )
 
-    assert response.status_code == 413
+    assert (response.status_code, response.json()) == (
+        413,
+        {"detail": "request body is larger than 1048576 bytes"},
+    )
 
 
 def test_chunked_body_over_one_mib_is_413(live_app: AppProcess) -> None:
@@ -150,7 +155,12 @@ def test_chunked_body_over_one_mib_is_413(live_app: AppProcess) -> None:
     chunked = [b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(17)] + [b"0\r\n\r\n"]
     headers = {"Content-Type": "application/json", "Transfer-Encoding": "chunked"}
 
-    assert post_raw(live_app, headers, chunked) == 413
+    status, body = post_raw(live_app, headers, chunked)
+
+    assert (status, json.loads(body)) == (
+        413,
+        {"detail": "request body is larger than 1048576 bytes"},
+    )
 
 
 def test_body_of_exactly_one_mib_is_parsed(live_app: AppProcess) -> None:
