@@ -173,7 +173,9 @@ def compare_routes(bench: Bench) -> tuple[dict[str, dict[str, Measured]], dict[s
 
 
 def resident_mb(target: AppProcess) -> float:
-    return float(psutil.Process(target.pid).memory_info().rss / 2**20)
+    """The server process's resident set size, in MiB."""
+    rss: int = psutil.Process(target.pid).memory_info().rss
+    return rss / 2**20
 
 
 def compare_echo(bench: Bench, path: str) -> dict[str, Measured]:

@@ -11,7 +11,8 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from app.main import YOUNG_GENERATION_GC_THRESHOLD, tune_garbage_collector
+from app.core.config import Settings
+from app.main import YOUNG_GENERATION_GC_THRESHOLD, create_app, lifespan
 from devstack.app_process import AppProcess
 from devstack.servers import free_port
 from tests.credentials import HOSTILE_PASSWORD
@@ -215,13 +216,14 @@ def test_sigterm_lets_in_flight_requests_finish_and_exits_cleanly(live_app: AppP
         assert noise not in output, output
 
 
-def test_serving_collects_the_young_generation_less_often() -> None:
-    previous = gc.get_threshold()
+async def test_lifespan_freezes_startup_objects_and_collects_young_ones_less_often(
+    settings: Settings,
+) -> None:
+    threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
     try:
-        tune_garbage_collector()
-
-        assert gc.get_threshold() == (YOUNG_GENERATION_GC_THRESHOLD, *previous[1:])
-        assert gc.get_freeze_count() > 0
+        async with lifespan(create_app()):
+            assert gc.get_threshold() == (YOUNG_GENERATION_GC_THRESHOLD, *threshold[1:])
+            assert gc.get_freeze_count() > frozen
     finally:
         gc.unfreeze()
-        gc.set_threshold(*previous)
+        gc.set_threshold(*threshold)

@@ -13,9 +13,11 @@ class RequestBodyTooLargeError(HTTPException):
     """Raised while reading a body that grows past the limit (e.g. sent chunked)."""
 
     def __init__(self, max_bytes: int) -> None:
-        super().__init__(
-            status.HTTP_413_CONTENT_TOO_LARGE, f"request body is larger than {max_bytes} bytes"
-        )
+        super().__init__(status.HTTP_413_CONTENT_TOO_LARGE, too_large_detail(max_bytes))
+
+
+def too_large_detail(max_bytes: int) -> str:
+    return f"request body is larger than {max_bytes} bytes"
 
 
 class RequestBodyLimit:
@@ -32,25 +34,37 @@ class RequestBodyLimit:
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_bytes:
-            error = RequestBodyTooLargeError(self.max_bytes)
-            response = JSONResponse({"detail": error.detail}, status_code=error.status_code)
+            # Closing the connection spares the server reading a body nobody wants.
+            response = JSONResponse(
+                {"detail": too_large_detail(self.max_bytes)},
+                status_code=status.HTTP_413_CONTENT_TOO_LARGE,
+                headers={"connection": "close"},
+            )
             await response(scope, receive, send)
             return
 
         received = 0
+        response_started = False
 
         async def limited_receive() -> Message:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                # Once the response is under way the body is not being parsed (a streaming
+                # response only listens for the disconnect), and a 413 could not be sent.
+                if received > self.max_bytes and not response_started:
                     # FastAPI re-raises an HTTPException from reading the body; its handler
                     # answers `{"detail": ...}`.
                     raise RequestBodyTooLargeError(self.max_bytes)
             return message
 
-        await self.app(scope, limited_receive, send)
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            response_started = response_started or message["type"] == "http.response.start"
+            await send(message)
+
+        await self.app(scope, limited_receive, tracking_send)
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -22,16 +22,24 @@ async def get_postgres_session(request: Request) -> AsyncGenerator[AsyncSession,
         try:
             yield session
         finally:
-            # Not `async with`: FastAPI already shields a dependency's exit from
-            # cancellation; the session's own shield would cost a task per request.
-            await session.close()
+            await _close(session, rollback_due=not read_only and session.in_transaction())
     except Exception as exc:
         if is_unavailable(exc):
             raise DatabaseUnavailableError("PostgreSQL") from exc
         raise
 
 
-# scope="function": the connection goes back to the pool when the handler returns, not after
-# the response is sent, so a pool as large as the concurrency is never short (no overflow
-# connections opened and closed under load), and a failing close can still answer 503.
+async def _close(session: AsyncSession, *, rollback_due: bool) -> None:
+    if rollback_due:
+        # A ROLLBACK round trip: `async with` completes it even if the request is cancelled.
+        async with session:
+            return
+    # Nothing left to send, so no await a cancellation could cut short: skip the task per
+    # request that `async with` spends on shielding the close.
+    await session.close()
+
+
+# scope="function": the session closes once the response is built, before it is sent, so a
+# pool as large as the concurrency is never short (no overflow connections opened and closed
+# under load), and a failing close can still answer 503.
 PgSessionDep = Annotated[AsyncSession, Depends(get_postgres_session, scope="function")]
