@@ -28,6 +28,18 @@ async def process_engine(pg_engine: object) -> AsyncIterator[None]:
     await close_postgres_db()
 
 
+def checked_out() -> int:
+    """Connections of the process engine's pool in use right now."""
+    count: int = get_engine().pool.checkedout()  # type: ignore[attr-defined]
+    return count
+
+
+async def assert_every_connection_is_back_and_usable() -> None:
+    assert checked_out() == 0
+    async with get_engine().connect() as connection:
+        assert await connection.scalar(select(1)) == 1
+
+
 def request(method: str) -> Request:
     return Request({"type": "http", "method": method, "headers": []})
 
@@ -36,12 +48,12 @@ async def test_postgres_session_is_closed_after_the_request(process_engine: None
     sessions = get_postgres_session(request("POST"))
     session = await anext(sessions)
     await session.execute(select(1))
-    assert get_engine().pool.checkedout() == 1  # type: ignore[attr-defined]
+    assert checked_out() == 1
 
     with pytest.raises(StopAsyncIteration):
         await anext(sessions)
 
-    assert get_engine().pool.checkedout() == 0  # type: ignore[attr-defined]
+    assert checked_out() == 0
 
 
 async def test_postgres_session_is_closed_when_the_handler_raises(process_engine: None) -> None:
@@ -52,7 +64,7 @@ async def test_postgres_session_is_closed_when_the_handler_raises(process_engine
     with pytest.raises(ValueError, match="handler failed"):
         await sessions.athrow(ValueError("handler failed"))
 
-    assert get_engine().pool.checkedout() == 0  # type: ignore[attr-defined]
+    assert checked_out() == 0
 
 
 async def test_postgres_connection_is_back_in_the_pool_before_the_response_starts(
@@ -71,8 +83,7 @@ async def test_postgres_connection_is_back_in_the_pool_before_the_response_start
 
     async def send(message: Message) -> None:
         if message["type"] == "http.response.start":
-            checked_out: int = get_engine().pool.checkedout()  # type: ignore[attr-defined]
-            status_and_checked_out_at_response_start.append((message["status"], checked_out))
+            status_and_checked_out_at_response_start.append((message["status"], checked_out()))
 
     scope = {"type": "http", "method": "GET", "path": "/", "headers": [], "query_string": b""}
     await app(scope, receive, send)
@@ -122,9 +133,7 @@ async def test_postgres_connection_is_returned_when_the_request_task_is_cancelle
     with pytest.raises(asyncio.CancelledError):
         await request
 
-    assert get_engine().pool.checkedout() == 0  # type: ignore[attr-defined]
-    async with get_engine().connect() as connection:
-        assert await connection.scalar(select(1)) == 1
+    await assert_every_connection_is_back_and_usable()
 
 
 async def test_postgres_connection_is_returned_when_a_timeout_cancels_the_handler(
@@ -144,9 +153,7 @@ async def test_postgres_connection_is_returned_when_a_timeout_cancels_the_handle
     with pytest.raises(TimeoutError):
         await request
 
-    assert get_engine().pool.checkedout() == 0  # type: ignore[attr-defined]
-    async with get_engine().connect() as connection:
-        assert await connection.scalar(select(1)) == 1
+    await assert_every_connection_is_back_and_usable()
 
 
 TRANSACTION_ID = text("SELECT pg_current_xact_id()::text")

@@ -31,12 +31,12 @@ async def get_postgres_session(request: Request) -> AsyncGenerator[AsyncSession,
 
 async def _close(session: AsyncSession, *, rollback_due: bool) -> None:
     if rollback_due:
-        # A ROLLBACK round trip: `async with` completes it even if the request is cancelled.
-        async with session:
-            return
-    # Nothing left to send, so no await a cancellation could cut short: skip the task per
-    # request that `async with` spends on shielding the close.
-    await session.close()
+        async with session:  # finishes the ROLLBACK round trip even if the request is cancelled
+            pass
+    else:
+        # Nothing left to send, so no await a cancellation could cut short: skip the task per
+        # request that `async with` spends on shielding the close.
+        await session.close()
 
 
 # scope="function": the session closes once the response is built, before it is sent, so a
