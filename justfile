@@ -15,6 +15,15 @@ dev:
 test *args:
     {{uv}} run --frozen pytest {{args}}
 
+# Upgrade the database (POSTGRES_* settings) to the latest migration; safe from several replicas at once
+migrate:
+    {{uv}} run --frozen python -m app.migrations
+
+# Write a new migration from the models' difference to the migrated database: just revision "add tags"
+[positional-arguments]
+revision message:
+    {{uv}} run --frozen alembic revision --autogenerate -m "$1"
+
 # Benchmark the example routes against a bare asyncpg route (needs wrk; about 4 minutes)
 bench:
     {{uv}} run --frozen python -m bench.run

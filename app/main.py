@@ -25,6 +25,7 @@ from app.events.repository import create_indexes as create_event_indexes
 from app.events.router import router as events_router
 from app.health.router import router as health_router
 from app.items.router import router as items_router
+from app.migrations.revision import SchemaBehindError, ensure_schema_at_head
 
 STATUS_BY_ERROR: dict[type[Exception], int] = {
     ResourceNotFoundError: status.HTTP_404_NOT_FOUND,
@@ -48,15 +49,20 @@ def tune_garbage_collector() -> None:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Open the databases in order (recreating tables in development), close in reverse."""
+    """Open the databases in order, close in reverse.
+
+    Development recreates the tables; production only checks that the migrations have run.
+    """
     settings = get_settings()
     try:
         ensure_production_ready(settings)
         if settings.ENVIRONMENT == "development":
             await init_postgres_db(settings)
+        elif settings.ENVIRONMENT == "production":
+            await ensure_schema_at_head(settings)
         await mongo_db.connect(settings)
         await create_event_indexes(db=mongo_db.get_db())
-    except (InsecureSettingsError, DatabaseError) as exc:
+    except (InsecureSettingsError, DatabaseError, SchemaBehindError) as exc:
         raise StartupError(str(exc)) from None
     tune_garbage_collector()
     try:

@@ -4,4 +4,4 @@ from sqlalchemy.orm import DeclarativeBase
 
 
 class Base(DeclarativeBase):
-    """Base class of all SQLAlchemy models; `init_postgres_db` creates its tables."""
+    """Base class of all SQLAlchemy models; list each one in `app.models`."""

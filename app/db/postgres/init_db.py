@@ -1,6 +1,7 @@
 """Create the app's database when missing, then recreate its tables: development only.
 
-In production, use migrations (e.g. Alembic): `init_postgres_db` drops every table.
+In production, use the migrations (`python -m app.migrations`): `init_postgres_db` drops every
+table. Both take the same advisory lock, so processes starting together change the schema in turn.
 """
 
 from sqlalchemy import text
@@ -16,7 +17,6 @@ from tenacity import (
 
 from app.core.config import Settings, get_settings
 from app.db.exceptions import DatabaseUnavailableError
-from app.db.postgres.base import Base
 from app.db.postgres.engine import CONNECTION_ERRORS, dispose_engine, is_login_refused
 
 ATTEMPTS = 10
@@ -24,10 +24,14 @@ WAIT_SECONDS = 0.5
 MAINTENANCE_DATABASE = "postgres"
 # CREATE DATABASE copies a template and may take seconds on a slow disk.
 DDL_TIMEOUT_SECONDS = 30.0
+# Any fixed 64-bit number: every process changing a database's schema waits for this lock first.
+DDL_LOCK_KEY = 5_730_118_364
+# Session-level: held until the connection closes, across the transactions it runs meanwhile.
+TAKE_DDL_LOCK = text("SELECT pg_advisory_lock(:key)").bindparams(key=DDL_LOCK_KEY)
 
 
 async def init_postgres_db(settings: Settings | None = None) -> None:
-    """Create the database if missing, then drop and create all tables of `Base.metadata`.
+    """Create the database if missing, then drop and create every table of `app.models`.
 
     Retries connection errors 10 times, 500 ms apart; refuses `ENVIRONMENT=production`.
     """
@@ -68,6 +72,7 @@ async def _create_database(settings: Settings) -> None:
     engine = _one_off_engine(settings, MAINTENANCE_DATABASE, isolation_level="AUTOCOMMIT")
     try:
         async with engine.connect() as connection:
+            await connection.execute(TAKE_DDL_LOCK)  # two processes must not both CREATE it
             exists = await connection.scalar(
                 text("SELECT 1 FROM pg_database WHERE datname = :name"),
                 {"name": settings.POSTGRES_DB},
@@ -80,11 +85,15 @@ async def _create_database(settings: Settings) -> None:
 
 
 async def _recreate_tables(settings: Settings) -> None:
+    # Imported here: the models import `app.db`, so `app.db` cannot import them at its own import.
+    from app.models import metadata
+
     engine = _one_off_engine(settings, settings.POSTGRES_DB)
     try:
         async with engine.begin() as connection:
-            await connection.run_sync(Base.metadata.drop_all)
-            await connection.run_sync(Base.metadata.create_all)
+            await connection.execute(TAKE_DDL_LOCK)
+            await connection.run_sync(metadata.drop_all)
+            await connection.run_sync(metadata.create_all)
     finally:
         await engine.dispose()
 
