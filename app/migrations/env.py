@@ -10,6 +10,7 @@ from sqlalchemy.pool import NullPool
 
 from app.core.config import Settings, get_settings
 from app.db.postgres.init_db import TAKE_DDL_LOCK
+from app.migrations.compare import compare_type
 from app.models import metadata
 
 config = context.config
@@ -21,7 +22,7 @@ def run_migrations(connection: Connection) -> None:
     """Wait for the DDL lock, then migrate: a concurrent run finds the work done."""
     connection.execute(TAKE_DDL_LOCK)
     connection.commit()  # the lock outlives this transaction, so Alembic begins its own
-    context.configure(connection=connection, target_metadata=metadata)
+    context.configure(connection=connection, target_metadata=metadata, compare_type=compare_type)
     with context.begin_transaction():
         context.run_migrations()
 
