@@ -1,9 +1,25 @@
-"""Databases for fixtures: create an empty one, drop one this run created."""
+"""Databases for fixtures: create an empty one, drop one this run created, hold the DDL lock."""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.config import Settings
 from app.db.postgres.engine import create_engine
+from app.db.postgres.init_db import DDL_LOCK_KEY, TAKE_DDL_LOCK
+
+# Waiters for the DDL lock: pg_locks splits the 64-bit key into classid (high) and objid (low).
+DDL_LOCK_WAITERS = text(
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+    "AND (classid::bigint << 32 | objid::bigint) = :key"
+).bindparams(key=DDL_LOCK_KEY)
+# Long enough for processes to start on a busy machine.
+LOCK_QUEUE_SECONDS = 60
 
 
 async def drop_postgres_database(settings: Settings, name: str) -> None:
@@ -24,3 +40,27 @@ async def create_postgres_database(settings: Settings, name: str) -> None:
         quoted = connection.dialect.identifier_preparer.quote_identifier(name)
         await connection.execute(text(f"CREATE DATABASE {quoted}"))
     await engine.dispose()
+
+
+@asynccontextmanager
+async def ddl_lock_held(settings: Settings, database: str) -> AsyncIterator[AsyncConnection]:
+    """Hold `database`'s DDL lock, as a process changing its schema does; released on exit."""
+    engine = create_engine(settings, settings.postgres_url_for(database))
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(TAKE_DDL_LOCK)
+            await connection.commit()
+            yield connection
+    finally:
+        await engine.dispose()  # ends the session, which releases the lock
+
+
+async def wait_for_ddl_lock_waiters(
+    holder: AsyncConnection, count: int, still_running: Callable[[], bool]
+) -> None:
+    """Poll until `count` sessions queue for the DDL lock `holder` holds; fail if one exits."""
+    deadline = time.monotonic() + LOCK_QUEUE_SECONDS
+    while (waiting := await holder.scalar(DDL_LOCK_WAITERS)) != count:
+        assert still_running(), f"a process ended instead of waiting ({waiting} waiting)"
+        assert time.monotonic() < deadline, f"{waiting} of {count} waiting in time"
+        await asyncio.sleep(0.05)
