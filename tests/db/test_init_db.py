@@ -2,7 +2,7 @@
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
 from sqlalchemy import text
@@ -11,9 +11,16 @@ from app.core.config import Settings
 from app.db import close_postgres_db, init_postgres_db
 from app.db.exceptions import DatabaseUnavailableError
 from app.db.postgres.engine import create_engine
+from app.db.postgres.init_db import MAINTENANCE_DATABASE
+from devstack.app_process import AppProcess
 from devstack.servers import PostgresServer, free_port
 from tests.credentials import HOSTILE_PASSWORD
-from tests.databases import drop_postgres_database
+from tests.databases import (
+    create_postgres_database,
+    ddl_lock_held,
+    drop_postgres_database,
+    wait_for_ddl_lock_waiters,
+)
 
 QUOTED_NAME = "Sync-Desk_Test"
 
@@ -53,6 +60,41 @@ async def test_init_recreates_tables_so_rows_are_gone(dev_settings: Settings) ->
     await init_postgres_db(dev_settings)
 
     assert await scalar(dev_settings, "SELECT count(*) FROM items") == 0
+
+
+async def test_three_inits_at_once_on_a_missing_database_all_succeed(
+    dev_settings: Settings,
+) -> None:
+    await asyncio.gather(*(init_postgres_db(dev_settings) for _ in range(3)))
+
+    assert await scalar(dev_settings, "SELECT count(*) FROM items") == 0
+
+
+def running(apps: list[AppProcess]) -> bool:
+    return all(app.process is not None and app.process.poll() is None for app in apps)
+
+
+@pytest.mark.parametrize("database_exists", [False, True], ids=["new-database", "existing"])
+async def test_two_app_processes_starting_together_both_become_ready(
+    start_app: Callable[..., AppProcess],
+    scratch_env: dict[str, str],
+    settings: Settings,
+    database_exists: bool,
+) -> None:
+    env = {**scratch_env, "ENVIRONMENT": "development"}
+    # The lock they queue at first: CREATE DATABASE's on the maintenance database, else the
+    # tables' on the app's database. Holding it lines both up there: a real race.
+    lock_database = MAINTENANCE_DATABASE
+    if database_exists:
+        lock_database = scratch_env["POSTGRES_DB"]
+        await create_postgres_database(settings, lock_database)
+    async with ddl_lock_held(settings, lock_database) as holder:
+        apps = [start_app(env, wait=False) for _ in range(2)]
+        await wait_for_ddl_lock_waiters(holder, 2, lambda: running(apps))
+
+    for app in apps:
+        await asyncio.to_thread(app.wait_ready)
+    assert "Startup failed" not in apps[0].output() + apps[1].output()
 
 
 async def test_init_refuses_to_run_in_production(dev_settings: Settings) -> None:
