@@ -1,5 +1,7 @@
-"""The app container's commands, run natively against real servers: uvicorn and its healthcheck."""
+"""The app container's commands, run natively against real servers: uvicorn, its healthcheck
+and the migrations."""
 
+import asyncio
 import importlib.util
 import json
 import secrets
@@ -14,11 +16,13 @@ from typing import Any
 
 import pytest
 
+from app.core.config import Settings
 from devstack.app_process import ServingProcess
 from devstack.servers import MongoServer, PostgresServer, free_port, running_servers, wait_until
 from tests.containers.compose_cli import PROJECT_ROOT
 from tests.containers.dockerfile import stages
-from tests.containers.native import container_env
+from tests.containers.native import container_env, copy_build_context
+from tests.databases import create_postgres_database
 
 
 def healthcheck_timeout() -> float:
@@ -33,6 +37,8 @@ def healthcheck_timeout() -> float:
 
 
 HEALTHCHECK_TIMEOUT = healthcheck_timeout()
+# What a deploy job runs before the app: docker run IMAGE python -m app.migrations
+IMAGE_MIGRATE = ["python", "-m", "app.migrations"]
 
 
 @pytest.fixture(scope="module")
@@ -186,3 +192,29 @@ def test_healthcheck_fails_when_nothing_listens(healthcheck: list[str]) -> None:
 
     assert result.returncode == 1
     assert "unhealthy" in result.stderr
+
+
+def run_in(workdir: Path, argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        argv, cwd=workdir, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+async def test_runtime_image_migrates_an_empty_database_then_serves_in_production(
+    scratch_env: dict[str, str], settings: Settings, tmp_path: Path
+) -> None:
+    """The image's own files (its COPY instructions, laid out as in /app) run the migrations."""
+    workdir = copy_build_context(stages()["runtime"], tmp_path / "app")
+    await create_postgres_database(settings, scratch_env["POSTGRES_DB"])
+    env = {**scratch_env, "ENVIRONMENT": "production"}
+
+    migrated = await asyncio.to_thread(run_in, workdir, IMAGE_MIGRATE, container_env(**env))
+    assert migrated.returncode == 0, migrated.stderr
+    assert "Running upgrade  -> " in migrated.stderr
+    app, url = await asyncio.to_thread(serve, "runtime", env, tmp_path / "uvicorn.log")
+    try:
+        is_ready = await asyncio.to_thread(ready, url)
+    finally:
+        app.terminate()
+
+    assert is_ready, app.output()[-3000:]

@@ -69,6 +69,13 @@ def test_runtime_image_holds_the_built_venv_and_compiled_source() -> None:
     assert runtime.arguments("RUN") == ["python -m compileall -q app docker"]
 
 
+def test_runtime_image_holds_the_migrations_and_their_config() -> None:
+    copied = stages()["runtime"].arguments("COPY")
+
+    assert "app/ app/" in copied  # app/migrations: env.py and versions/
+    assert "alembic.ini ./" in copied  # found beside app/, at /app/alembic.ini
+
+
 @pytest.mark.parametrize("name", ["dev", "runtime"])
 def test_image_runs_as_the_unprivileged_app_user(name: str) -> None:
     assert stages()[name].arguments("USER")[-1] == "1000:1000"
@@ -116,6 +123,10 @@ def _pattern_regex(pattern: str) -> re.Pattern[str]:
         ("uv.lock", False),
         ("app/main.py", False),
         ("app/db/postgres/engine.py", False),
+        ("alembic.ini", False),
+        ("app/migrations/env.py", False),
+        ("app/migrations/script.py.mako", False),
+        ("app/migrations/versions/2026_11_28_784b9b1ebe96_items_table.py", False),
         ("docker/healthcheck.py", False),
         (".env", True),
         (".env.local", True),
