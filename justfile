@@ -19,10 +19,10 @@ test *args:
 migrate:
     {{uv}} run --frozen python -m app.migrations
 
-# Write a new migration from the models' difference to the migrated database: just revision "add tags"
+# Write a migration for what the models changed since the last one: just revision "add tags"
 [positional-arguments]
 revision message:
-    {{uv}} run --frozen alembic revision --autogenerate -m "$1"
+    {{uv}} run --frozen python -m app.migrations.autogenerate "$1"
 
 # Benchmark the example routes against a bare asyncpg route (needs wrk; about 4 minutes)
 bench:
