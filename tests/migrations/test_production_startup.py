@@ -1,15 +1,17 @@
 """A production app checks the schema's revision at startup: it never creates or drops tables."""
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 
 import httpx
+import pytest
 from sqlalchemy import text
 
 from app.core.config import Settings
 from app.db.postgres.engine import create_engine
 from app.migrations.config import head_revisions
 from devstack.app_process import AppProcess
-from devstack.servers import free_port
+from devstack.servers import PostgresServer, free_port
 from tests.credentials import HOSTILE_PASSWORD
 from tests.migrations.conftest import migrate, tables
 
@@ -97,3 +99,24 @@ def test_production_startup_without_postgres_is_one_line_naming_it(
         f"Startup failed: PostgreSQL at {location} is unavailable: "
         "no connection (ConnectionRefusedError)"
     )
+
+
+@pytest.fixture
+def frozen_postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL that accepts connections and never answers (SIGSTOP)."""
+    server = PostgresServer.create(password=HOSTILE_PASSWORD)
+    server.pause()
+    yield server
+    server.remove()
+
+
+def test_production_startup_on_a_hanging_postgres_is_one_line_in_time(
+    start_app: StartApp, scratch_env: dict[str, str], frozen_postgres: PostgresServer
+) -> None:
+    started = time.monotonic()
+
+    app = start_app({**production(scratch_env), **frozen_postgres.env()}, wait=False)
+
+    line = startup_failure(app)
+    assert time.monotonic() - started < 20  # the connect timeout, not a hang
+    assert "is unavailable: no connection (TimeoutError)" in line
