@@ -9,18 +9,17 @@ import sys
 from alembic import command
 
 from app.core.config import get_settings
-from app.db.postgres.engine import is_unavailable
 from app.migrations.config import alembic_config
-from app.migrations.revision import unavailable
+from app.migrations.revision import is_unusable, unavailable
 
 
 def main() -> int:
-    """Upgrade to head; a database that cannot be reached is one line and exit status 1."""
+    """Upgrade to head; a database that cannot be used is one line and exit status 1."""
     settings = get_settings()
     try:
         command.upgrade(alembic_config(settings), "head")
     except Exception as exc:
-        if not is_unavailable(exc):
+        if not is_unusable(exc):
             raise
         print(f"Migration failed: {unavailable(settings, exc)}", file=sys.stderr)
         return 1

@@ -5,6 +5,7 @@ import logging
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 
 from app.core.config import Settings
 from app.db.exceptions import DatabaseUnavailableError
@@ -14,6 +15,8 @@ from app.migrations.config import alembic_config
 logger = logging.getLogger(__name__)
 
 MIGRATE_COMMAND = "`just migrate` (in the image: `python -m app.migrations`)"
+# SQLSTATE 3D000: the database the URL names does not exist (the migrations create tables only).
+MISSING_DATABASE = "3D000"
 
 
 class SchemaBehindError(Exception):
@@ -49,20 +52,32 @@ async def current_revisions(settings: Settings) -> set[str]:
         async with engine.connect() as connection:
             return set(await connection.run_sync(_current_heads))
     except Exception as exc:
-        if is_unavailable(exc):
+        if is_unusable(exc):
             raise unavailable(settings, exc) from exc
         raise
     finally:
         await engine.dispose()
 
 
+def is_unusable(exc: BaseException) -> bool:
+    """Whether the database cannot be used as configured: unavailable, or not created yet."""
+    return _is_missing(exc) or is_unavailable(exc)
+
+
 def unavailable(settings: Settings, exc: BaseException) -> DatabaseUnavailableError:
-    """The one-line error for a server we cannot use; it names no secret."""
-    if is_login_refused(exc):
+    """The one-line error for a database we cannot use; it names no secret."""
+    if _is_missing(exc):
+        reason = "the database does not exist; create it, then run the migrations"
+    elif is_login_refused(exc):
         reason = "login refused; check POSTGRES_USER and POSTGRES_PASSWORD"
     else:
         reason = f"no connection ({type(exc).__name__})"
     return DatabaseUnavailableError(f"PostgreSQL at {settings.postgres_location}", reason)
+
+
+def _is_missing(exc: BaseException) -> bool:
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return isinstance(exc, DBAPIError) and sqlstate == MISSING_DATABASE
 
 
 def _current_heads(connection: Connection) -> tuple[str, ...]:

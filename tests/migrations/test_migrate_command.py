@@ -83,3 +83,16 @@ def test_migrate_on_an_unreachable_server_says_so_in_one_line(empty_env: dict[st
     assert lines == [f"Migration failed: PostgreSQL at {location} is unavailable: "
                      "no connection (ConnectionRefusedError)"]  # fmt: skip
     assert HOSTILE_PASSWORD not in result.stderr
+
+
+def test_migrate_on_a_database_not_created_yet_says_so_in_one_line(
+    scratch_env: dict[str, str],
+) -> None:
+    result = migrate(scratch_env)  # scratch_env names a database nobody created
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"Migration failed: PostgreSQL at {scratch_env['POSTGRES_HOST']}:"
+        f"{scratch_env['POSTGRES_PORT']}/{scratch_env['POSTGRES_DB']} is unavailable: "
+        "the database does not exist; create it, then run the migrations"
+    ]

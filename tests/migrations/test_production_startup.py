@@ -87,6 +87,15 @@ async def test_production_serves_a_schema_ahead_of_the_code_with_a_warning(
     assert "which this code does not know" in warnings[0]
 
 
+def test_production_startup_on_a_database_not_created_yet_is_one_line(
+    start_app: StartApp, scratch_env: dict[str, str]
+) -> None:
+    app = start_app(production(scratch_env), wait=False)  # a database nobody created
+
+    assert startup_failure(app).endswith("is unavailable: the database does not exist; "
+                                         "create it, then run the migrations")  # fmt: skip
+
+
 def test_production_startup_without_postgres_is_one_line_naming_it(
     start_app: StartApp, scratch_env: dict[str, str]
 ) -> None:
