@@ -79,8 +79,11 @@ class _Server:
         for process in self._processes():
             process.resume()
 
-    def stop(self) -> None:
-        """Shut the server down (SIGINT, then SIGKILL after a deadline); safe to call twice."""
+    def stop(self, how: signal.Signals = signal.SIGINT) -> None:
+        """Shut the server down (SIGINT, then SIGKILL after a deadline); safe to call twice.
+
+        For PostgreSQL, SIGINT is `pg_ctl stop -m fast` and SIGQUIT is `-m immediate`.
+        """
         process, self.process = self.process, None
         if process is None or process.poll() is not None:
             return
@@ -88,7 +91,7 @@ class _Server:
             for child in psutil.Process(process.pid).children(recursive=True):
                 child.resume()
             psutil.Process(process.pid).resume()
-        process.send_signal(signal.SIGINT)
+        process.send_signal(how)
         try:
             process.wait(STOP_TIMEOUT_SECONDS)
         except subprocess.TimeoutExpired:

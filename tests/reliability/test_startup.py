@@ -1,10 +1,19 @@
-"""Startup while PostgreSQL is still coming up: the lifespan's retry waits for it."""
+"""Startup while PostgreSQL is still down: the lifespan's retry waits for it."""
 
 import asyncio
 import time
 
+import httpx
+
 from devstack.app_process import AppProcess
 from tests.reliability.conftest import Stack
+
+
+def answers_health(app: AppProcess) -> bool:
+    try:
+        return httpx.get(f"{app.url}/health", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
 
 
 async def test_app_starts_when_postgres_appears_during_the_retry(stack: Stack) -> None:
@@ -14,6 +23,7 @@ async def test_app_starts_when_postgres_appears_during_the_retry(stack: Stack) -
     try:
         app.start()
         await asyncio.sleep(2)  # the scenario: Postgres appears two seconds into the retry
+        assert not answers_health(app)  # still retrying, not serving without its database
         await asyncio.to_thread(stack.postgres.start)
         started = time.monotonic()
         await asyncio.to_thread(app.wait_ready, 30)

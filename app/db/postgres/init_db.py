@@ -9,7 +9,7 @@ from sqlalchemy.pool import NullPool
 from tenacity import (
     AsyncRetrying,
     RetryError,
-    retry_if_exception_type,
+    retry_if_exception,
     stop_after_attempt,
     wait_fixed,
 )
@@ -17,7 +17,12 @@ from tenacity import (
 from app.core.config import Settings, get_settings
 from app.db.exceptions import DatabaseUnavailableError
 from app.db.postgres.base import Base
-from app.db.postgres.engine import CONNECTION_ERRORS, dispose_engine, is_login_refused
+from app.db.postgres.engine import (
+    describe_failure,
+    dispose_engine,
+    is_connection_error,
+    is_login_refused,
+)
 
 ATTEMPTS = 10
 WAIT_SECONDS = 0.5
@@ -40,7 +45,7 @@ async def init_postgres_db(settings: Settings | None = None) -> None:
     retrying = AsyncRetrying(
         stop=stop_after_attempt(ATTEMPTS),
         wait=wait_fixed(WAIT_SECONDS),
-        retry=retry_if_exception_type(CONNECTION_ERRORS),
+        retry=retry_if_exception(is_connection_error),
     )
     server = f"PostgreSQL at {settings.postgres_location}"
     try:
@@ -50,7 +55,7 @@ async def init_postgres_db(settings: Settings | None = None) -> None:
                 await _recreate_tables(settings)
     except RetryError as exc:
         error = exc.last_attempt.exception()
-        reason = f"no connection after {ATTEMPTS} attempts ({type(error).__name__})"
+        reason = f"no connection after {ATTEMPTS} attempts ({describe_failure(error)})"
         raise DatabaseUnavailableError(server, reason) from error
     except Exception as exc:
         if is_login_refused(exc):
