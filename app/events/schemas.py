@@ -6,11 +6,13 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field
 
-from app.core.text import StorableStr, storable
+from app.core.text import NO_NUL_SCHEMA, Storable, storable
 
 MAX_PAYLOAD_DEPTH = 32
 
-EventType = Annotated[StorableStr, Field(min_length=1, max_length=100)]
+EventType = Annotated[
+    str, Field(min_length=1, max_length=100, json_schema_extra=NO_NUL_SCHEMA), Storable
+]
 
 
 # BSON's widest integer is signed 64-bit; the driver cannot encode a larger one.

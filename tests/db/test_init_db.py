@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.pool import QueuePool
 
 from app.core.config import Settings
 from app.db import close_postgres_db, init_postgres_db
@@ -171,12 +172,14 @@ async def test_close_postgres_db_disposes_the_engine_and_is_safe_to_call_twice(
     engine = get_engine()
     async with engine.connect() as connection:
         await connection.execute(text("SELECT 1"))
-    assert engine.pool.checkedin() == 1
+    pool = engine.pool
+    assert isinstance(pool, QueuePool)
+    assert pool.checkedin() == 1
 
     await close_postgres_db()
     await close_postgres_db()
 
-    assert engine.pool.checkedin() == 0
+    assert pool.checkedin() == 0
     replacement = get_engine()
     assert replacement is not engine  # forgotten: the next use builds a new one
     await close_postgres_db()

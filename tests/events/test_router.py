@@ -103,6 +103,7 @@ async def test_delete_event_is_204_then_404(client: AsyncClient) -> None:
     second = await client.delete(f"/events/{created['id']}")
 
     assert (first.status_code, first.content) == (204, b"")
+    assert "content-type" not in first.headers
     assert second.status_code == 404
     assert (await client.get(f"/events/{created['id']}")).status_code == 404
 

@@ -66,7 +66,9 @@ def all_item_ids(url: str) -> set[str]:
     ids: set[str] = set()
     after = ""
     while True:
-        params = {"limit": 100, **({"after": after} if after else {})}
+        params: dict[str, str | int] = {"limit": 100}
+        if after:
+            params["after"] = after
         page = httpx.get(f"{url}/items", params=params, timeout=10).json()
         if not page:
             return ids

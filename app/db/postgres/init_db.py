@@ -8,7 +8,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 from tenacity import (
     AsyncRetrying,
-    RetryError,
     retry_if_exception,
     stop_after_attempt,
     wait_fixed,
@@ -46,22 +45,23 @@ async def init_postgres_db(settings: Settings | None = None) -> None:
         stop=stop_after_attempt(ATTEMPTS),
         wait=wait_fixed(WAIT_SECONDS),
         retry=retry_if_exception(is_connection_error),
+        reraise=True,  # after the last attempt, its own error
     )
-    server = f"PostgreSQL at {settings.postgres_location}"
     try:
         async for attempt in retrying:
             with attempt:
                 await _create_database(settings)
                 await _recreate_tables(settings)
-    except RetryError as exc:
-        error = exc.last_attempt.exception()
-        reason = f"no connection after {ATTEMPTS} attempts ({describe_failure(error)})"
-        raise DatabaseUnavailableError(server, reason) from error
     except Exception as exc:
-        if is_login_refused(exc):
+        if is_connection_error(exc):
+            reason = f"no connection after {ATTEMPTS} attempts ({describe_failure(exc)})"
+        elif is_login_refused(exc):
             reason = "login refused; check POSTGRES_USER and POSTGRES_PASSWORD"
-            raise DatabaseUnavailableError(server, reason) from exc
-        raise
+        else:
+            raise
+        raise DatabaseUnavailableError(
+            f"PostgreSQL at {settings.postgres_location}", reason
+        ) from exc
 
 
 async def close_postgres_db() -> None:
