@@ -19,7 +19,7 @@ from httpx import ASGITransport, AsyncClient
 from motor.motor_asyncio import AsyncIOMotorClient
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from app.core.config import Settings, get_settings
+from app.core.config import ENV_FILE_VARIABLE, Settings, get_settings
 from app.db import init_postgres_db
 from app.db.mongo.db import MongoClient, MongoDatabase
 from app.db.mongo.dependencies import get_mongo_session
@@ -40,6 +40,17 @@ def _interrupt_on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 
 signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def ignore_developer_dotenv() -> Iterator[None]:
+    """No `.env` is read, here or in the app processes tests start: its edits must not
+    change results. Every setting a test relies on is set in the environment."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(ENV_FILE_VARIABLE, "")
+        get_settings.cache_clear()
+        yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """Application settings, read from the environment and an optional `.env` file."""
 
+import os
 from functools import lru_cache
 from typing import Literal
 from urllib.parse import quote_plus
@@ -10,6 +11,8 @@ from sqlalchemy import URL
 
 Environment = Literal["development", "test", "production"]
 
+ENV_FILE_VARIABLE = "ENV_FILE"
+
 DEFAULT_POSTGRES_PASSWORD = "postgres"  # noqa: S105  # the seed's development default
 
 
@@ -17,7 +20,10 @@ class Settings(BaseSettings):
     """Every knob the app reads; see README's settings table."""
 
     # Validation errors must not echo input: it may be a password.
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
+    # An empty variable counts as unset, so `.env.example` can list settings without a value.
+    model_config = SettingsConfigDict(
+        env_file=".env", env_ignore_empty=True, extra="ignore", hide_input_in_errors=True
+    )
 
     ENVIRONMENT: Environment = "development"
 
@@ -26,7 +32,8 @@ class Settings(BaseSettings):
     POSTGRES_HOST: str = "localhost"
     POSTGRES_PORT: int = Field(default=5432, ge=1, le=65535)
     POSTGRES_DB: str = "syncdesk_db"
-    POSTGRES_ECHO: bool = True
+    # None: on in development only. Echo logs every statement with its parameters (user data).
+    POSTGRES_ECHO: bool | None = None
     # Pool: kept connections cover one worker's ~32 concurrent requests, so none are opened
     # and closed per request (overflow ones are); see README "Pool sizing".
     POSTGRES_POOL_SIZE: int = Field(default=32, ge=1)
@@ -49,6 +56,13 @@ class Settings(BaseSettings):
     MONGO_TIMEOUT_MS: int = Field(default=1500, gt=0)
 
     MAX_BODY_BYTES: int = Field(default=1_048_576, gt=0)
+
+    @property
+    def postgres_echo(self) -> bool:
+        """Whether to log SQL: `POSTGRES_ECHO` when set, else only in development."""
+        if self.POSTGRES_ECHO is None:
+            return self.ENVIRONMENT == "development"
+        return self.POSTGRES_ECHO
 
     @property
     def postgres_database_url(self) -> URL:
@@ -107,5 +121,9 @@ def ensure_production_ready(settings: Settings) -> None:
 
 @lru_cache
 def get_settings() -> Settings:
-    """The process's settings, read once; tests call `get_settings.cache_clear()`."""
-    return Settings()
+    """The process's settings, read once; tests call `get_settings.cache_clear()`.
+
+    The environment wins over the `.env` file; `ENV_FILE` names another file, or none when empty
+    (the test suite's choice, so a developer's `.env` cannot change its results).
+    """
+    return Settings(_env_file=os.environ.get(ENV_FILE_VARIABLE, ".env") or None)

@@ -4,6 +4,8 @@ Nothing connects at import: the engine is created by the first `get_engine()` ca
 asyncpg opens connections only when a session first needs one.
 """
 
+import logging
+
 from sqlalchemy import URL
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
@@ -76,11 +78,28 @@ def is_unavailable(exc: BaseException) -> bool:
     return is_connection_error(exc) or is_login_refused(exc)
 
 
+# SQLAlchemy echoes the BEGIN and ROLLBACK it does not send in autocommit; for every read that
+# looks as if something was rolled back. The echo keeps the statements a request runs.
+AUTOCOMMIT_BOOKKEEPING = (
+    "BEGIN (implicit; DBAPI should not BEGIN due to autocommit mode)",
+    "ROLLBACK using DBAPI connection.rollback()",
+)
+
+
+class _WithoutAutocommitBookkeeping(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(AUTOCOMMIT_BOOKKEEPING)
+
+
+_ECHO_FILTER = _WithoutAutocommitBookkeeping()
+
+
 def create_engine(settings: Settings, url: URL | None = None) -> AsyncEngine:
     """An engine configured from settings; `url` points it at another database."""
+    logging.getLogger("sqlalchemy.engine.Engine").addFilter(_ECHO_FILTER)  # idempotent
     return create_async_engine(
         url or settings.postgres_database_url,
-        echo=settings.POSTGRES_ECHO,
+        echo=settings.postgres_echo,
         pool_size=settings.POSTGRES_POOL_SIZE,
         max_overflow=settings.POSTGRES_MAX_OVERFLOW,
         pool_recycle=settings.POSTGRES_POOL_RECYCLE,

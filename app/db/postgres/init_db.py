@@ -99,7 +99,7 @@ def _one_off_engine(settings: Settings, database: str, **options: str) -> AsyncE
     return create_async_engine(
         settings.postgres_url_for(database),
         poolclass=NullPool,
-        echo=settings.POSTGRES_ECHO,
+        echo=settings.postgres_echo,
         connect_args={
             "timeout": settings.POSTGRES_CONNECT_TIMEOUT,
             "command_timeout": DDL_TIMEOUT_SECONDS,
