@@ -16,6 +16,7 @@ import pytest
 
 from devstack.app_process import ServingProcess
 from devstack.servers import MongoServer, PostgresServer, free_port, running_servers, wait_until
+from tests.budgets import PROCESS_MARGIN_SECONDS
 from tests.containers.compose_cli import PROJECT_ROOT
 from tests.containers.dockerfile import stages
 from tests.containers.native import container_env
@@ -178,7 +179,7 @@ def test_healthcheck_gives_up_after_its_timeout_when_the_app_hangs(healthcheck: 
 
     assert result.returncode == 1
     assert "timed out" in result.stderr
-    assert HEALTHCHECK_TIMEOUT <= seconds < HEALTHCHECK_TIMEOUT + 2
+    assert HEALTHCHECK_TIMEOUT <= seconds < HEALTHCHECK_TIMEOUT + PROCESS_MARGIN_SECONDS
 
 
 def test_healthcheck_fails_when_nothing_listens(healthcheck: list[str]) -> None:

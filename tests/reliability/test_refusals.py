@@ -10,6 +10,7 @@ import pytest
 from app.db.postgres.init_db import ATTEMPTS, WAIT_SECONDS
 from devstack.app_process import AppProcess
 from devstack.servers import wait_until
+from tests.budgets import PROCESS_MARGIN_SECONDS
 from tests.pg_proxy import ADMIN_SHUTDOWN, STARTING_UP, TOO_MANY_CLIENTS, PgProxy
 from tests.reliability.conftest import Stack
 from tests.reliability.test_outages import BUDGET_SECONDS, POSTGRES_ROUTES, call, routes_all_work
@@ -92,8 +93,7 @@ def test_startup_gives_up_after_the_retries_in_one_line(
     proxy.refuse(TOO_MANY_CLIENTS)
     app = app_behind(proxy, stack, tmp_path / "app.log", "syncdesk_never")
     app.start()
-    # The retries take (ATTEMPTS - 1) waits; the margin is for Python's start on a busy machine.
-    status = app.wait_exit(timeout=(ATTEMPTS - 1) * WAIT_SECONDS + 20)
+    status = app.wait_exit(timeout=(ATTEMPTS - 1) * WAIT_SECONDS + PROCESS_MARGIN_SECONDS)
 
     output = app.output()
     assert status != 0
