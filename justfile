@@ -29,6 +29,10 @@ lint:
     {{uv}} run --frozen ruff format --check .
     {{uv}} run --frozen mypy
 
+# Regenerate docs/settings.md's table and .env.example from app/core/config.py
+docs:
+    {{uv}} run --frozen python -m devstack.settings_docs
+
 # Format the code and apply safe lint fixes
 fmt:
     {{uv}} run --frozen ruff format .

@@ -13,11 +13,11 @@ Environment = Literal["development", "test", "production"]
 
 ENV_FILE_VARIABLE = "ENV_FILE"
 
-DEFAULT_POSTGRES_PASSWORD = "postgres"  # noqa: S105  # the seed's development default
+DEFAULT_POSTGRES_PASSWORD = "postgres"  # noqa: S105  # the development default
 
 
 class Settings(BaseSettings):
-    """Every knob the app reads; see README's settings table."""
+    """Every setting the app reads; docs/settings.md is generated from these fields."""
 
     # Validation errors must not echo input: it may be a password.
     # An empty variable counts as unset, so `.env.example` can list settings without a value.
@@ -25,37 +25,79 @@ class Settings(BaseSettings):
         env_file=".env", env_ignore_empty=True, extra="ignore", hide_input_in_errors=True
     )
 
-    ENVIRONMENT: Environment = "development"
+    ENVIRONMENT: Environment = Field(
+        "development",
+        description="`development`, `test` or `production`; only `development` recreates the "
+        "tables at startup.",
+    )
 
-    POSTGRES_USER: str = "postgres"
-    POSTGRES_PASSWORD: SecretStr = SecretStr(DEFAULT_POSTGRES_PASSWORD)
-    POSTGRES_HOST: str = "localhost"
-    POSTGRES_PORT: int = Field(default=5432, ge=1, le=65535)
-    POSTGRES_DB: str = "syncdesk_db"
-    # None: on in development only. Echo logs every statement with its parameters (user data).
-    POSTGRES_ECHO: bool | None = None
-    # Pool: kept connections cover one worker's ~32 concurrent requests, so none are opened
-    # and closed per request (overflow ones are); see README "Pool sizing".
-    POSTGRES_POOL_SIZE: int = Field(default=32, ge=1)
-    POSTGRES_MAX_OVERFLOW: int = Field(default=8, ge=0)
-    POSTGRES_POOL_RECYCLE: int = Field(default=1800, ge=-1)
-    POSTGRES_POOL_PRE_PING: bool = False
+    POSTGRES_USER: str = Field("postgres", description="PostgreSQL user.")
+    POSTGRES_PASSWORD: SecretStr = Field(
+        SecretStr(DEFAULT_POSTGRES_PASSWORD),
+        description="PostgreSQL password; any character works (escaped in the URL). "
+        "Production refuses the default.",
+    )
+    POSTGRES_HOST: str = Field("localhost", description="PostgreSQL host.")
+    POSTGRES_PORT: int = Field(5432, ge=1, le=65535, description="PostgreSQL port.")
+    POSTGRES_DB: str = Field(
+        "syncdesk_db", description="The app's database; created if missing in development."
+    )
+    POSTGRES_ECHO: bool | None = Field(
+        None,
+        description="Log every SQL statement with its parameters. Unset: on in development "
+        "only (parameters are user data).",
+    )
+    # Kept connections cover one worker's ~32 concurrent requests, so none are opened and
+    # closed per request (overflow ones are).
+    POSTGRES_POOL_SIZE: int = Field(
+        32, ge=1, description="Connections each worker keeps open; size to its concurrency."
+    )
+    POSTGRES_MAX_OVERFLOW: int = Field(
+        8, ge=0, description="Extra connections a worker may open in a burst, closed after use."
+    )
+    POSTGRES_POOL_RECYCLE: int = Field(
+        1800,
+        ge=-1,
+        description="Seconds after which a pooled connection is replaced (-1: never); retires "
+        "connections before typical idle timeouts.",
+    )
+    POSTGRES_POOL_PRE_PING: bool = Field(
+        False,
+        description="Test each pooled connection before use (a round trip per request); for "
+        "proxies that drop idle connections silently.",
+    )
     # Waiting for a pooled connection under load is not an outage, so this is well above the
     # request budget; the two below bound an outage instead.
-    POSTGRES_POOL_TIMEOUT: float = Field(default=30.0, gt=0)
-    POSTGRES_CONNECT_TIMEOUT: float = Field(default=1.0, gt=0)
-    POSTGRES_COMMAND_TIMEOUT: float = Field(default=1.0, gt=0)
+    POSTGRES_POOL_TIMEOUT: float = Field(
+        30.0, gt=0, description="Seconds a request waits for a free pooled connection."
+    )
+    POSTGRES_CONNECT_TIMEOUT: float = Field(
+        1.0, gt=0, description="Seconds to open a connection (asyncpg's own timeout)."
+    )
+    POSTGRES_COMMAND_TIMEOUT: float = Field(
+        1.0, gt=0, description="Seconds one statement may take (asyncpg's own timeout)."
+    )
 
-    MONGO_USER: str = ""
-    MONGO_PASSWORD: SecretStr = SecretStr("")
-    MONGO_HOST: str = "localhost"
-    MONGO_PORT: int = Field(default=27017, ge=1, le=65535)
-    MONGO_DB: str = "syncdesk_db"
-    MONGO_AUTH_SOURCE: str = "admin"
-    # One budget for a whole operation, retries and server selection included (driver's CSOT).
-    MONGO_TIMEOUT_MS: int = Field(default=1500, gt=0)
+    MONGO_USER: str = Field(
+        "", description="MongoDB user; with `MONGO_PASSWORD`, put in the URL (escaped)."
+    )
+    MONGO_PASSWORD: SecretStr = Field(SecretStr(""), description="MongoDB password.")
+    MONGO_HOST: str = Field("localhost", description="MongoDB host.")
+    MONGO_PORT: int = Field(27017, ge=1, le=65535, description="MongoDB port.")
+    MONGO_DB: str = Field("syncdesk_db", description="The app's MongoDB database.")
+    MONGO_AUTH_SOURCE: str = Field(
+        "admin", description="Database the Mongo user is defined in (the image's root: `admin`)."
+    )
+    MONGO_TIMEOUT_MS: int = Field(
+        1500,
+        gt=0,
+        description="Milliseconds for a whole MongoDB operation, retries and server selection "
+        "included (the driver's own timeout).",
+    )
 
-    MAX_BODY_BYTES: int = Field(default=1_048_576, gt=0)
+    MAX_BODY_BYTES: int = Field(
+        1_048_576, gt=0, description="Larger request bodies get 413 before they are parsed."
+    )
 
     @property
     def postgres_echo(self) -> bool:
