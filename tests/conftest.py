@@ -136,7 +136,7 @@ async def mongo_database(
 def app(
     settings: Settings, pg_session: AsyncSession, mongo_database: MongoDatabase
 ) -> Iterator[FastAPI]:
-    """The app with both session dependencies overridden, as the seed shows."""
+    """The app with both session dependencies overridden through `dependency_overrides`."""
 
     async def test_postgres_session() -> AsyncIterator[AsyncSession]:
         yield pg_session

@@ -25,7 +25,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-def test_defaults_build_the_seed_urls() -> None:
+def test_defaults_build_the_documented_urls() -> None:
     settings = settings_of()
 
     assert settings.postgres_database_url.render_as_string(hide_password=False) == (

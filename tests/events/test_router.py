@@ -46,7 +46,7 @@ async def test_read_event_returns_what_was_created(client: AsyncClient) -> None:
     assert response.json() == created
 
 
-async def test_read_event_not_found_is_404_with_seed_message(client: AsyncClient) -> None:
+async def test_read_event_not_found_is_404_with_the_error_message(client: AsyncClient) -> None:
     missing = str(ObjectId())
 
     response = await client.get(f"/events/{missing}")

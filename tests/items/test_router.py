@@ -39,7 +39,7 @@ async def test_create_item_without_description_stores_null(client: AsyncClient) 
     assert body["description"] is None
 
 
-async def test_create_item_with_taken_id_is_409_with_seed_message(client: AsyncClient) -> None:
+async def test_create_item_with_taken_id_is_409_with_the_error_message(client: AsyncClient) -> None:
     await create(client, "a-1")
 
     response = await client.post("/items", json={"id": "a-1", "name": "Other"})
@@ -57,7 +57,7 @@ async def test_read_item_returns_what_was_created(client: AsyncClient) -> None:
     assert response.json() == created
 
 
-async def test_read_item_not_found_is_404_with_seed_message(client: AsyncClient) -> None:
+async def test_read_item_not_found_is_404_with_the_error_message(client: AsyncClient) -> None:
     response = await client.get("/items/missing")
 
     assert response.status_code == 404
