@@ -14,10 +14,16 @@ from typing import Any
 
 import pytest
 
-from devstack.app_process import ServingProcess
-from devstack.servers import MongoServer, PostgresServer, free_port, running_servers, wait_until
+from devstack.app_process import PROJECT_ROOT, ServingProcess
+from devstack.servers import (
+    MongoServer,
+    PostgresServer,
+    answers_ok,
+    free_port,
+    running_servers,
+    wait_until,
+)
 from tests.budgets import PROCESS_MARGIN_SECONDS
-from tests.containers.compose_cli import PROJECT_ROOT
 from tests.containers.dockerfile import stages
 from tests.containers.native import container_env
 
@@ -113,11 +119,7 @@ def run_healthcheck(argv: list[str], url: str) -> tuple[subprocess.CompletedProc
 
 
 def ready(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/health/ready", timeout=5) as response:  # noqa: S310
-            return bool(response.status == 200)
-    except OSError:
-        return False
+    return answers_ok(f"{url}/health/ready", timeout=5)
 
 
 @pytest.mark.parametrize("target", ["runtime", "dev"])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.containers.compose_cli import PROJECT_ROOT
+from devstack.app_process import PROJECT_ROOT
 from tests.containers.dockerfile import DOCKERFILE, stages
 from tests.containers.tools import tool
 

@@ -3,17 +3,13 @@
 import asyncio
 import time
 
-import httpx
-
 from devstack.app_process import AppProcess
+from devstack.servers import answers_ok
 from tests.reliability.conftest import Stack
 
 
 def answers_health(app: AppProcess) -> bool:
-    try:
-        return httpx.get(f"{app.url}/health", timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
+    return answers_ok(f"{app.url}/health")
 
 
 async def test_app_starts_when_postgres_appears_during_the_retry(stack: Stack) -> None:
