@@ -11,6 +11,8 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from app.core.allow_header import method_not_allowed_handler
+from app.core.api_docs import add_api_docs
 from app.core.body_limit import RequestBodyLimit
 from app.core.config import InsecureSettingsError, ensure_production_ready, get_settings
 from app.core.startup import OneLineStartupErrors, StartupError
@@ -88,12 +90,14 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
 def create_app() -> FastAPI:
     """Build the app; settings are read here, not at import."""
     settings = get_settings()
-    app = FastAPI(title="syncdesk", lifespan=lifespan)
+    app = FastAPI(title="syncdesk", lifespan=lifespan, docs_url=None, redoc_url=None)
+    add_api_docs(app)
     for router in (health_router, items_router, events_router):
         app.include_router(router)
     for error in STATUS_BY_ERROR:
         app.add_exception_handler(error, database_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(status.HTTP_405_METHOD_NOT_ALLOWED, method_not_allowed_handler)
     app.add_middleware(RequestBodyLimit, max_bytes=settings.MAX_BODY_BYTES)
     app.add_middleware(OneLineStartupErrors)
     return app
