@@ -23,7 +23,7 @@ from app.core.config import Settings, get_settings
 from app.db import init_postgres_db
 from app.db.mongo.db import MongoClient, MongoDatabase
 from app.db.mongo.dependencies import get_mongo_session
-from app.db.postgres.dependencies import get_postgres_session
+from app.db.postgres.dependencies import get_postgres_engine, get_postgres_session
 from app.db.postgres.engine import create_engine
 from app.main import create_app
 from devstack.app_process import AppProcess
@@ -123,9 +123,12 @@ async def mongo_database(
 
 @pytest.fixture
 def app(
-    settings: Settings, pg_session: AsyncSession, mongo_database: MongoDatabase
+    settings: Settings,
+    pg_engine: AsyncEngine,
+    pg_session: AsyncSession,
+    mongo_database: MongoDatabase,
 ) -> Iterator[FastAPI]:
-    """The app with both session dependencies overridden, as the seed shows."""
+    """The app with both session dependencies (and the engine readiness pings) overridden."""
 
     async def test_postgres_session() -> AsyncIterator[AsyncSession]:
         yield pg_session
@@ -133,9 +136,13 @@ def app(
     def test_mongo_session() -> MongoDatabase:
         return mongo_database
 
+    async def test_postgres_engine() -> AsyncEngine:
+        return pg_engine
+
     app = create_app()
     app.dependency_overrides[get_postgres_session] = test_postgres_session
     app.dependency_overrides[get_mongo_session] = test_mongo_session
+    app.dependency_overrides[get_postgres_engine] = test_postgres_engine
     yield app
     app.dependency_overrides.clear()
 

@@ -3,13 +3,35 @@
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
+from typing_extensions import TypeAliasType
 
+from app.core.json_schema import DocumentedAs
 from app.core.text import StorableStr, storable
 
 MAX_PAYLOAD_DEPTH = 32
+# No leading `$` (an operator to MongoDB), no `.` (a path), no NUL; the empty key is fine.
+PAYLOAD_KEY_PATTERN = "^([^$.\\u0000][^.\\u0000]*)?$"
+PAYLOAD_DESCRIPTION = (
+    "A JSON object. At every depth: keys must not start with `$` or contain `.` or NUL, "
+    f"objects and arrays nest at most {MAX_PAYLOAD_DEPTH} levels, "
+    "and integers must fit in 64 bits (-2^63 to 2^63-1)."
+)
 
 EventType = Annotated[StorableStr, Field(min_length=1, max_length=100)]
+
+# The payload as OpenAPI describes it, the key and integer rules at every depth, so that a
+# request the schema allows is accepted; `storable_payload` enforces them (and the depth).
+PayloadKeys = Field(json_schema_extra={"propertyNames": {"pattern": PAYLOAD_KEY_PATTERN}})
+PayloadInteger = Annotated[int, Field(ge=-(2**63), lt=2**63)]
+# Any other number: JSON Schema counts 2.0 as an integer, so integers take the branch above.
+PayloadFraction = Annotated[float, WithJsonSchema({"type": "number", "not": {"type": "integer"}})]
+PayloadValue = TypeAliasType(
+    "PayloadValue",
+    "Annotated[dict[str, PayloadValue], PayloadKeys] | list[PayloadValue]"
+    " | str | PayloadInteger | PayloadFraction | bool | None",
+)
+PayloadObject = Annotated[dict[str, PayloadValue], PayloadKeys]
 
 
 def storable_payload(payload: dict[str, Any]) -> dict[str, Any]:
@@ -45,9 +67,9 @@ def _check_text(value: str) -> None:
 
 class EventCreate(BaseModel):
     type: EventType
-    payload: Annotated[dict[str, Any], AfterValidator(storable_payload)] = Field(
-        default_factory=dict
-    )
+    payload: Annotated[
+        dict[str, Any], AfterValidator(storable_payload), DocumentedAs(PayloadObject)
+    ] = Field(default_factory=dict, description=PAYLOAD_DESCRIPTION)
 
 
 class EventRead(BaseModel):

@@ -3,7 +3,8 @@
 from datetime import datetime
 from typing import Annotated, Self
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from app.core.text import StorableStr
 from app.items.models import DESCRIPTION_MAX_LENGTH, ID_MAX_LENGTH, NAME_MAX_LENGTH
@@ -22,7 +23,10 @@ class ItemCreate(BaseModel):
 class ItemUpdate(BaseModel):
     """A partial update: the fields sent are changed; `description: null` clears it."""
 
-    name: ItemName | None = None
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    # Optional but never null: the schema offers no null, the validator refuses one.
+    name: ItemName | SkipJsonSchema[None] = None
     description: ItemDescription | None = None
 
     @model_validator(mode="after")
