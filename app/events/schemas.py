@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 from typing_extensions import TypeAliasType
 
 from app.core.json_schema import DocumentedAs
@@ -66,6 +66,10 @@ def _check_text(value: str) -> None:
 
 
 class EventCreate(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"type": "signup", "payload": {"plan": "pro", "seats": 3}}]}
+    )
+
     type: EventType
     payload: Annotated[
         dict[str, Any], AfterValidator(storable_payload), DocumentedAs(PayloadObject)

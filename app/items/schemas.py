@@ -15,6 +15,12 @@ ItemDescription = Annotated[StorableStr, Field(max_length=DESCRIPTION_MAX_LENGTH
 
 
 class ItemCreate(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"id": "widget-1", "name": "Widget", "description": "Blue"}]
+        }
+    )
+
     id: ItemId
     name: ItemName
     description: ItemDescription | None = None
@@ -23,7 +29,9 @@ class ItemCreate(BaseModel):
 class ItemUpdate(BaseModel):
     """A partial update: the fields sent are changed; `description: null` clears it."""
 
-    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+    model_config = ConfigDict(
+        json_schema_extra={"minProperties": 1, "examples": [{"name": "Gadget"}]}
+    )
 
     # Optional but never null: the schema offers no null, the validator refuses one.
     name: ItemName | SkipJsonSchema[None] = None
