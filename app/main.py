@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from app.core.api_docs import add_api_docs
 from app.core.body_limit import RequestBodyLimit
 from app.core.config import InsecureSettingsError, ensure_production_ready, get_settings
 from app.core.errors import add_error_handlers
@@ -53,7 +54,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app() -> FastAPI:
     """Build the app; settings are read here, not at import."""
     settings = get_settings()
-    app = FastAPI(title="syncdesk", lifespan=lifespan)
+    app = FastAPI(title="syncdesk", lifespan=lifespan, docs_url=None, redoc_url=None)
+    add_api_docs(app)
     for router in (health_router, items_router, events_router):
         app.include_router(router)
     add_error_handlers(app)

@@ -8,6 +8,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from app.core.allow_header import method_not_allowed_handler
 from app.db.exceptions import (
     DatabaseError,
     DatabaseUnavailableError,
@@ -57,3 +58,4 @@ def add_error_handlers(app: FastAPI) -> None:
     for error in STATUS_BY_ERROR:
         app.add_exception_handler(error, database_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(status.HTTP_405_METHOD_NOT_ALLOWED, method_not_allowed_handler)

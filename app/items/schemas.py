@@ -3,7 +3,8 @@
 from datetime import datetime
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, BaseModel, Field, JsonValue, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from app.core.text import NO_NUL_SCHEMA, Storable
 from app.items.models import DESCRIPTION_MAX_LENGTH, ID_MAX_LENGTH, NAME_MAX_LENGTH
@@ -37,6 +38,12 @@ ItemDescription = Annotated[
 
 
 class ItemCreate(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"id": "widget-1", "name": "Widget", "description": "Blue"}]
+        }
+    )
+
     id: ItemId
     name: ItemName
     description: ItemDescription | None = None
@@ -45,7 +52,12 @@ class ItemCreate(BaseModel):
 class ItemUpdate(BaseModel):
     """A partial update: the fields sent are changed; `description: null` clears it."""
 
-    name: ItemName | None = None
+    model_config = ConfigDict(
+        json_schema_extra={"minProperties": 1, "examples": [{"name": "Gadget"}]}
+    )
+
+    # Optional but never null: the schema offers no null, the validator refuses one.
+    name: ItemName | SkipJsonSchema[None] = None
     description: ItemDescription | None = None
 
     @model_validator(mode="after")
