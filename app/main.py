@@ -9,6 +9,7 @@ from typing import cast
 from fastapi import FastAPI, Request, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from app.core.body_limit import RequestBodyLimit
@@ -88,13 +89,29 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
 def create_app() -> FastAPI:
     """Build the app; settings are read here, not at import."""
     settings = get_settings()
-    app = FastAPI(title="syncdesk", lifespan=lifespan)
+    docs = settings.api_docs
+    app = FastAPI(
+        title="syncdesk",
+        lifespan=lifespan,
+        # None turns a URL off: with the API docs off, all three answer 404.
+        openapi_url="/openapi.json" if docs else None,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+    )
     for router in (health_router, items_router, events_router):
         app.include_router(router)
     for error in STATUS_BY_ERROR:
         app.add_exception_handler(error, database_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_middleware(RequestBodyLimit, max_bytes=settings.MAX_BODY_BYTES)
+    if settings.cors_origins:
+        # Added after the body limit, so it runs before it: preflights and 413s get CORS headers.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
     app.add_middleware(OneLineStartupErrors)
     return app
 

@@ -1,16 +1,38 @@
 """Application settings, read from the environment and an optional `.env` file."""
 
+import json
+import re
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import quote_plus
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BeforeValidator, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy import URL
 
 Environment = Literal["development", "test", "production"]
 
 DEFAULT_POSTGRES_PASSWORD = "postgres"  # noqa: S105  # the seed's development default
+# The dev servers of the usual front-end tools: Create React App / Next.js, Angular, Vite.
+DEVELOPMENT_CORS_ORIGINS = tuple(
+    f"http://{host}:{port}" for port in (3000, 4200, 5173) for host in ("localhost", "127.0.0.1")
+)
+# scheme://host[:port], as browsers send it in `Origin`: no path, no trailing slash.
+ORIGIN = re.compile(r"https?://[^/\s]+")
+
+
+def unset_when_empty(value: object) -> object:
+    """An empty variable means "not set": the environment's default applies."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def split_origins(value: object) -> object:
+    """Origins from the environment: comma-separated, or a JSON list (`[]` for none)."""
+    if not isinstance(value, str) or not value.strip():
+        return unset_when_empty(value)
+    if value.lstrip().startswith("["):
+        return json.loads(value)
+    return [origin.strip() for origin in value.split(",") if origin.strip()]
 
 
 class Settings(BaseSettings):
@@ -49,6 +71,52 @@ class Settings(BaseSettings):
     MONGO_TIMEOUT_MS: int = Field(default=1500, gt=0)
 
     MAX_BODY_BYTES: int = Field(default=1_048_576, gt=0)
+
+    WEB_CONCURRENCY: Annotated[int | None, BeforeValidator(unset_when_empty)] = Field(
+        default=None,
+        ge=1,
+        description="Worker processes of `just serve` and the image; empty: one per CPU.",
+    )
+    FORWARDED_ALLOW_IPS: str = Field(
+        default="127.0.0.1,::1",
+        description=(
+            "Comma-separated proxy addresses (or `*`) whose X-Forwarded-For and "
+            "X-Forwarded-Proto headers `just serve` and the image trust."
+        ),
+    )
+    CORS_ORIGINS: Annotated[list[str] | None, NoDecode, BeforeValidator(split_origins)] = Field(
+        default=None,
+        description=(
+            "Comma-separated origins browsers may call the API from; empty: local front-end "
+            "dev servers in development, none elsewhere."
+        ),
+    )
+    API_DOCS: Annotated[bool | None, BeforeValidator(unset_when_empty)] = Field(
+        default=None,
+        description="Serve /docs, /redoc and /openapi.json; empty: on except in production.",
+    )
+
+    @field_validator("CORS_ORIGINS")
+    @classmethod
+    def _origins_are_bare(cls, origins: list[str] | None) -> list[str] | None:
+        for origin in origins or ():
+            if origin != "*" and not ORIGIN.fullmatch(origin):
+                raise ValueError(f"{origin!r} is not an origin like https://app.example.com")
+        return origins
+
+    @property
+    def cors_origins(self) -> list[str]:
+        """The origins allowed: the explicit setting, else this environment's default."""
+        if self.CORS_ORIGINS is not None:
+            return self.CORS_ORIGINS
+        return list(DEVELOPMENT_CORS_ORIGINS) if self.ENVIRONMENT == "development" else []
+
+    @property
+    def api_docs(self) -> bool:
+        """Whether the API docs are served: the explicit setting, else all but production."""
+        if self.API_DOCS is not None:
+            return self.API_DOCS
+        return self.ENVIRONMENT != "production"
 
     @property
     def postgres_database_url(self) -> URL:

@@ -1,0 +1,172 @@
+"""`python -m app.serve`: several uvicorn workers serve the contract and stop cleanly on SIGTERM."""
+
+import http.client
+import json
+import secrets
+import signal
+import socket
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+from devstack.app_process import ServingProcess
+from devstack.servers import free_port, wait_until
+
+WORKERS = 2
+HEALTH_BODY = b'{"status":"ok"}'
+
+
+class Served(ServingProcess):
+    """`python -m app.serve` with `WORKERS` workers on a free port of 127.0.0.1."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.port = free_port()
+        argv = [sys.executable, "-m", "app.serve", "--port", str(self.port)]
+        super().__init__(argv, {**env, "WEB_CONCURRENCY": str(WORKERS)}, log_path)
+
+    def workers(self) -> list[psutil.Process]:
+        """The worker processes: children spawned by multiprocessing (not its resource tracker)."""
+        children = psutil.Process(self.pid).children()
+        return [child for child in children if "spawn_main" in " ".join(child.cmdline())]
+
+    def worker_holding(self, sock: socket.socket) -> int | None:
+        """The pid of the worker that accepted `sock`'s connection, if one has."""
+        client = sock.getsockname()
+        for worker in self.workers():
+            if any(c.raddr == client for c in worker.net_connections("tcp")):
+                return worker.pid
+        return None
+
+
+@pytest.fixture
+def served(test_env: dict[str, str], pg_engine: object, tmp_path: Path) -> Iterator[Served]:
+    """The serving command on this run's databases (tables created), answering `/health`."""
+    server = Served(test_env, tmp_path / "serve.log")
+    server.start()
+    try:
+        server.wait_answering(f"http://127.0.0.1:{server.port}/health")
+        yield server
+    finally:
+        server.terminate()
+
+
+def request(
+    connection: http.client.HTTPConnection, method: str, path: str, body: object = None
+) -> tuple[int, object]:
+    """One request on a kept-alive connection: status and decoded JSON."""
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+    connection.request(
+        method, path, body=None if body is None else json.dumps(body), headers=headers
+    )
+    response = connection.getresponse()
+    return response.status, json.loads(response.read())
+
+
+def serve_both_databases(served: Served) -> int | None:
+    """Create and read an item and an event on one connection; the worker that served them."""
+    connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)
+    try:
+        item_id = f"worker-{secrets.token_hex(4)}"
+        created_item = request(connection, "POST", "/items", {"id": item_id, "name": "W"})
+        read_item = request(connection, "GET", f"/items/{item_id}")
+        status, event = request(connection, "POST", "/events", {"type": "worker"})
+        assert isinstance(event, dict)
+        read_event = request(connection, "GET", f"/events/{event['id']}")
+        assert (created_item[0], read_item[0], status, read_event[0]) == (201, 200, 201, 200)
+        assert read_item[1] == created_item[1]
+        assert read_event[1] == event
+        assert connection.sock is not None
+        return served.worker_holding(connection.sock)
+    finally:
+        connection.close()
+
+
+def test_two_workers_serve_items_and_events(served: Served) -> None:
+    served_by: list[int | None] = []
+
+    def both_workers_served() -> bool:
+        served_by.append(serve_both_databases(served))
+        return len(served_by) >= 5 and len(set(served_by)) == WORKERS
+
+    # The kernel hands each new connection to whichever worker accepts first: keep asking.
+    wait_until(both_workers_served, timeout=30, what="requests served by both workers")
+
+    assert set(served_by) == {worker.pid for worker in served.workers()}
+
+
+def open_in_flight(served: Served, path: str, body: bytes) -> socket.socket:
+    """A POST whose headers and half its body a worker has read: a request in flight.
+
+    A `GET /health` pipelined before it in the same write comes back first, so the worker
+    has parsed what followed it too.
+    """
+    sock = socket.create_connection(("127.0.0.1", served.port), timeout=10)
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    sock.sendall(b"GET /health HTTP/1.1\r\nHost: test\r\n\r\n" + head + body[: len(body) // 2])
+    answer = b""
+    while not answer.endswith(HEALTH_BODY):
+        chunk = sock.recv(65_536)
+        assert chunk, answer
+        answer += chunk
+    return sock
+
+
+def finish_request(sock: socket.socket, body: bytes) -> bytes:
+    """Send the rest of the body; the whole answer, read until the server closes."""
+    sock.sendall(body[len(body) // 2 :])
+    response = b""
+    while chunk := sock.recv(65_536):
+        response += chunk
+    sock.close()
+    return response
+
+
+def in_flight_body(number: int) -> tuple[str, bytes]:
+    """Alternately an item and an event, so both databases are in use at shutdown."""
+    if number % 2:
+        return "/events", json.dumps({"type": "shutdown", "payload": {"n": number}}).encode()
+    item = {"id": f"shutdown-{secrets.token_hex(4)}", "name": "S"}
+    return "/items", json.dumps(item).encode()
+
+
+def test_sigterm_to_the_parent_lets_every_worker_finish_its_requests_and_exit(
+    served: Served,
+) -> None:
+    in_flight: list[tuple[socket.socket, bytes]] = []
+    holders: set[int | None] = set()
+
+    def both_workers_busy() -> bool:
+        path, body = in_flight_body(len(in_flight))
+        sock = open_in_flight(served, path, body)
+        in_flight.append((sock, body))
+        holders.add(served.worker_holding(sock))
+        return len(in_flight) >= 4 and holders == {w.pid for w in served.workers()}
+
+    wait_until(both_workers_busy, timeout=30, what="requests in flight on both workers")
+    workers = served.workers()
+    assert len(workers) == WORKERS
+    assert served.process is not None
+    served.process.send_signal(signal.SIGTERM)  # to the parent only, as `docker stop` does
+    started = time.monotonic()
+
+    responses = [finish_request(sock, body) for sock, body in in_flight]
+    status = served.wait_exit(timeout=10)
+
+    assert time.monotonic() - started < 10
+    assert all(r.startswith(b"HTTP/1.1 201 ") for r in responses), responses
+    # The parent exits 0 once its workers are joined; a lone worker re-raises the signal.
+    assert status in (0, -signal.SIGTERM), served.output()
+    output = served.output()
+    for worker in workers:
+        assert not worker.is_running()
+        assert f"Finished server process [{worker.pid}]" in output, output
+    assert output.count("Application shutdown complete.") == WORKERS, output
+    for noise in ("Traceback", "Task was destroyed", "nclosed", "ERROR", "Exception"):
+        assert noise not in output, output
