@@ -8,8 +8,10 @@ import socket
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import psutil
 import pytest
 
@@ -21,12 +23,16 @@ HEALTH_BODY = b'{"status":"ok"}'
 
 
 class Served(ServingProcess):
-    """`python -m app.serve` with `WORKERS` workers on a free port of 127.0.0.1."""
+    """`python -m app.serve` with `workers` workers on a free port of 127.0.0.1."""
 
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, workers: int = WORKERS) -> None:
         self.port = free_port()
         argv = [sys.executable, "-m", "app.serve", "--port", str(self.port)]
-        super().__init__(argv, {**env, "WEB_CONCURRENCY": str(WORKERS)}, log_path)
+        super().__init__(argv, {**env, "WEB_CONCURRENCY": str(workers)}, log_path)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     def workers(self) -> list[psutil.Process]:
         """The worker processes: children spawned by multiprocessing (not its resource tracker)."""
@@ -42,16 +48,23 @@ class Served(ServingProcess):
         return None
 
 
-@pytest.fixture
-def served(test_env: dict[str, str], pg_engine: object, tmp_path: Path) -> Iterator[Served]:
-    """The serving command on this run's databases (tables created), answering `/health`."""
-    server = Served(test_env, tmp_path / "serve.log")
+@contextmanager
+def serving(env: dict[str, str], log_path: Path, workers: int = WORKERS) -> Iterator[Served]:
+    """The serving command, answering `/health`; stopped afterwards."""
+    server = Served(env, log_path, workers)
     server.start()
     try:
-        server.wait_answering(f"http://127.0.0.1:{server.port}/health")
+        server.wait_answering(f"{server.url}/health")
         yield server
     finally:
         server.terminate()
+
+
+@pytest.fixture
+def served(test_env: dict[str, str], pg_engine: object, tmp_path: Path) -> Iterator[Served]:
+    """The serving command with two workers on this run's databases (tables created)."""
+    with serving(test_env, tmp_path / "serve.log") as server:
+        yield server
 
 
 def request(
@@ -170,3 +183,16 @@ def test_sigterm_to_the_parent_lets_every_worker_finish_its_requests_and_exit(
     assert output.count("Application shutdown complete.") == WORKERS, output
     for noise in ("Traceback", "Task was destroyed", "nclosed", "ERROR", "Exception"):
         assert noise not in output, output
+
+
+@pytest.mark.parametrize(("allowed", "scheme"), [("127.0.0.1", "https"), ("192.0.2.1", "http")])
+def test_forwarded_proto_is_trusted_only_from_forwarded_allow_ips(
+    test_env: dict[str, str], tmp_path: Path, allowed: str, scheme: str
+) -> None:
+    env = {**test_env, "FORWARDED_ALLOW_IPS": allowed}
+    with serving(env, tmp_path / "serve.log", workers=1) as server:
+        # The trailing-slash redirect builds its Location from the scheme the app believes.
+        response = httpx.get(f"{server.url}/items/", headers={"X-Forwarded-Proto": "https"})
+
+    assert response.status_code == 307
+    assert response.headers["location"] == f"{scheme}://127.0.0.1:{server.port}/items"
