@@ -11,6 +11,8 @@ import sys
 
 import uvicorn
 from pydantic import ValidationError
+from uvicorn.config import STARTUP_FAILURE
+from uvicorn.supervisors import Multiprocess
 
 from app.core.config import get_settings
 
@@ -32,6 +34,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def serve(config: uvicorn.Config) -> int:
+    """Serve until told to stop; the exit status, 3 when the app could not start.
+
+    `uvicorn.run` stops but exits 0 when one of several workers fails to start: an orchestrator
+    would take that for a clean stop, so the supervisor's workers are checked here.
+    """
+    if config.workers == 1:
+        server = uvicorn.Server(config)
+        server.run()
+        return 0 if server.started else STARTUP_FAILURE
+    supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+    supervisor.run()
+    failed = any(worker.exitcode == STARTUP_FAILURE for worker in supervisor.processes)
+    return STARTUP_FAILURE if failed else 0
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run uvicorn with the workers and trusted proxies the settings name."""
     args = parse_args(argv)
@@ -39,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
         settings = get_settings()
     except ValidationError as exc:
         sys.exit(f"Invalid settings: {exc}")
-    uvicorn.run(
+    config = uvicorn.Config(
         APP,
         host=args.host,
         port=args.port,
@@ -47,6 +65,7 @@ def main(argv: list[str] | None = None) -> None:
         proxy_headers=True,
         forwarded_allow_ips=settings.FORWARDED_ALLOW_IPS,
     )
+    sys.exit(serve(config))
 
 
 if __name__ == "__main__":

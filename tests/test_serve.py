@@ -196,3 +196,16 @@ def test_forwarded_proto_is_trusted_only_from_forwarded_allow_ips(
 
     assert response.status_code == 307
     assert response.headers["location"] == f"{scheme}://127.0.0.1:{server.port}/items"
+
+
+def test_a_worker_that_cannot_start_stops_the_server_with_status_3(
+    test_env: dict[str, str], tmp_path: Path
+) -> None:
+    server = Served({**test_env, "MONGO_PORT": str(free_port())}, tmp_path / "serve.log")
+    server.start()
+
+    status = server.wait_exit(timeout=60)
+
+    assert status == 3, server.output()  # uvicorn's startup-failure status
+    assert "Startup failed: MongoDB at" in server.output()
+    assert "Traceback" not in server.output()
