@@ -2,6 +2,7 @@
 
 import http.client
 import json
+import os
 import secrets
 import signal
 import socket
@@ -208,4 +209,16 @@ def test_a_worker_that_cannot_start_stops_the_server_with_status_3(
 
     assert status == 3, server.output()  # uvicorn's startup-failure status
     assert "Startup failed: MongoDB at" in server.output()
+    assert "Traceback" not in server.output()
+
+
+def test_invalid_settings_stop_the_command_with_one_clear_message(tmp_path: Path) -> None:
+    server = Served({"PATH": os.environ.get("PATH", "")}, tmp_path / "serve.log", workers=0)
+    server.start()
+
+    status = server.wait_exit(timeout=30)
+
+    assert status == 1
+    assert "Invalid settings" in server.output()
+    assert "WEB_CONCURRENCY" in server.output()
     assert "Traceback" not in server.output()
