@@ -11,6 +11,10 @@ default:
 dev:
     {{uv}} run --locked python -m devstack.dev
 
+# Serve the app as in production: WEB_CONCURRENCY workers (one per CPU unless set), no reload; `just migrate` first
+serve *args:
+    {{uv}} run --frozen python -m app.serve {{args}}
+
 # Run the whole test suite against real servers (throwaway ones unless POSTGRES_HOST/MONGO_HOST name servers)
 test *args:
     {{uv}} run --locked pytest {{args}}

@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from app.core.api_docs import add_api_docs
 from app.core.body_limit import RequestBodyLimit
@@ -54,12 +55,27 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app() -> FastAPI:
     """Build the app; settings are read here, not at import."""
     settings = get_settings()
-    app = FastAPI(title="syncdesk", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="syncdesk",
+        lifespan=lifespan,
+        # With the API docs off there is no schema, and `add_api_docs` adds no pages.
+        openapi_url="/openapi.json" if settings.api_docs else None,
+        docs_url=None,  # served by `add_api_docs`, from the app rather than a CDN
+        redoc_url=None,
+    )
     add_api_docs(app)
     for router in (health_router, items_router, events_router):
         app.include_router(router)
     add_error_handlers(app)
     app.add_middleware(RequestBodyLimit, max_bytes=settings.MAX_BODY_BYTES)
+    if settings.cors_origins:
+        # Added after the body limit, so it runs before it: preflights and 413s get CORS headers.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
     app.add_middleware(OneLineStartupErrors)
     return app
 

@@ -1,12 +1,14 @@
 """Application settings, read from the environment and an optional `.env` file."""
 
+import json
 import os
+import re
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import quote_plus
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BeforeValidator, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy import URL
 
 Environment = Literal["development", "test", "production"]
@@ -14,6 +16,21 @@ Environment = Literal["development", "test", "production"]
 ENV_FILE_VARIABLE = "ENV_FILE"
 
 DEFAULT_POSTGRES_PASSWORD = "postgres"  # noqa: S105  # the development default
+# The dev servers of the usual front-end tools: Create React App / Next.js, Angular, Vite.
+DEVELOPMENT_CORS_ORIGINS = tuple(
+    f"http://{host}:{port}" for port in (3000, 4200, 5173) for host in ("localhost", "127.0.0.1")
+)
+# scheme://host[:port], as browsers send it in `Origin`: no path, no trailing slash.
+ORIGIN = re.compile(r"https?://[^/\s]+")
+
+
+def split_origins(value: object) -> object:
+    """Origins from the environment: comma-separated, or a JSON list (`[]` for none)."""
+    if not isinstance(value, str):
+        return value
+    if value.lstrip().startswith("["):
+        return json.loads(value)
+    return [origin.strip() for origin in value.split(",") if origin.strip()]
 
 
 class Settings(BaseSettings):
@@ -99,12 +116,58 @@ class Settings(BaseSettings):
         1_048_576, gt=0, description="Larger request bodies get 413 before they are parsed."
     )
 
+    WEB_CONCURRENCY: int | None = Field(
+        default=None,
+        ge=1,
+        description="Worker processes of `just serve` and the image; empty: one per CPU.",
+    )
+    FORWARDED_ALLOW_IPS: str = Field(
+        default="127.0.0.1,::1",
+        description=(
+            "Comma-separated proxy addresses (or `*`) whose X-Forwarded-For and "
+            "X-Forwarded-Proto headers `just serve` and the image trust."
+        ),
+    )
+    CORS_ORIGINS: Annotated[list[str] | None, NoDecode, BeforeValidator(split_origins)] = Field(
+        default=None,
+        description=(
+            "Comma-separated origins browsers may call the API from; empty: local front-end "
+            "dev servers in development, none elsewhere."
+        ),
+    )
+    API_DOCS: bool | None = Field(
+        default=None,
+        description="Serve /docs, /redoc and /openapi.json; empty: on except in production.",
+    )
+
+    @field_validator("CORS_ORIGINS")
+    @classmethod
+    def _origins_are_bare(cls, origins: list[str] | None) -> list[str] | None:
+        for origin in origins or ():
+            if origin != "*" and not ORIGIN.fullmatch(origin):
+                raise ValueError(f"{origin!r} is not an origin like https://app.example.com")
+        return origins
+
     @property
     def postgres_echo(self) -> bool:
         """Whether to log SQL: `POSTGRES_ECHO` when set, else only in development."""
         if self.POSTGRES_ECHO is None:
             return self.ENVIRONMENT == "development"
         return self.POSTGRES_ECHO
+
+    @property
+    def cors_origins(self) -> list[str]:
+        """The origins allowed: the explicit setting, else this environment's default."""
+        if self.CORS_ORIGINS is not None:
+            return self.CORS_ORIGINS
+        return list(DEVELOPMENT_CORS_ORIGINS) if self.ENVIRONMENT == "development" else []
+
+    @property
+    def api_docs(self) -> bool:
+        """Whether the API docs are served: the explicit setting, else all but production."""
+        if self.API_DOCS is not None:
+            return self.API_DOCS
+        return self.ENVIRONMENT != "production"
 
     @property
     def postgres_database_url(self) -> URL:

@@ -60,6 +60,9 @@ def app_settings(servers: tuple[PostgresServer, MongoServer]) -> dict[str, str]:
         "POSTGRES_DB": database,
         "MONGO_DB": database,
         "POSTGRES_ECHO": "false",
+        # One worker: development workers would each drop and create the tables at startup,
+        # concurrently. tests/test_serve.py runs the serving command with two.
+        "WEB_CONCURRENCY": "1",
     }
 
 
