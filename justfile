@@ -9,38 +9,46 @@ default:
 # Run the app with reload on throwaway PostgreSQL and MongoDB (or on POSTGRES_HOST/MONGO_HOST when set)
 [no-exit-message]
 dev:
-    {{uv}} run --frozen python -m devstack.dev
+    {{uv}} run --locked python -m devstack.dev
+
+# Serve the app as in production: WEB_CONCURRENCY workers (one per CPU unless set), no reload; `just migrate` first
+serve *args:
+    {{uv}} run --frozen python -m app.serve {{args}}
 
 # Run the whole test suite against real servers (throwaway ones unless POSTGRES_HOST/MONGO_HOST name servers)
 test *args:
-    {{uv}} run --frozen pytest {{args}}
+    {{uv}} run --locked pytest {{args}}
 
 # Upgrade the database (POSTGRES_* settings) to the latest migration; safe from several replicas at once
 migrate:
-    {{uv}} run --frozen python -m app.migrations
+    {{uv}} run --locked python -m app.migrations
 
 # Write a migration for what the models changed since the last one: just revision "add tags"
 [positional-arguments]
 revision message:
-    {{uv}} run --frozen python -m app.migrations.autogenerate "$1"
+    {{uv}} run --locked python -m app.migrations.autogenerate "$1"
 
 # Benchmark the example routes against a bare asyncpg route (needs wrk; about 4 minutes)
 bench:
-    {{uv}} run --frozen python -m bench.run
+    {{uv}} run --locked python -m bench.run
 
 # Where GET /items/{id} spends its CPU, piece by piece, in-process (about 30 s)
 bench-breakdown:
-    {{uv}} run --frozen python -m bench.breakdown
+    {{uv}} run --locked python -m bench.breakdown
 
 # Check style and types: ruff check, ruff format --check, mypy
 lint:
-    {{uv}} run --frozen ruff check .
-    {{uv}} run --frozen ruff format --check .
-    {{uv}} run --frozen mypy
+    {{uv}} run --locked ruff check .
+    {{uv}} run --locked ruff format --check .
+    {{uv}} run --locked mypy
+
+# Regenerate docs/settings.md's table and .env.example from app/core/config.py
+docs:
+    {{uv}} run --locked python -m devstack.settings_docs
 
 # Format the code and apply safe lint fixes
 fmt:
-    {{uv}} run --frozen ruff format .
-    {{uv}} run --frozen ruff check --fix .
+    {{uv}} run --locked ruff format .
+    {{uv}} run --locked ruff check --fix .
 
 import 'docker/containers.just'

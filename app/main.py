@@ -1,16 +1,13 @@
-"""The FastAPI application: lifespan, routers and the one map from errors to HTTP."""
+"""The FastAPI application: the lifespan, and `create_app` assembling routers and middleware."""
 
 import gc
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import cast
 
-from fastapi import FastAPI, Request, status
-from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
+from app.core.api_docs import add_api_docs
 from app.core.body_limit import RequestBodyLimit
 from app.core.config import (
     InsecureSettingsError,
@@ -18,25 +15,14 @@ from app.core.config import (
     ensure_production_ready,
     get_settings,
 )
+from app.core.errors import add_error_handlers
 from app.core.startup import OneLineStartupErrors, StartupError
 from app.db import close_postgres_db, init_postgres_db, mongo_db
-from app.db.exceptions import (
-    DatabaseError,
-    DatabaseUnavailableError,
-    ResourceAlreadyExistsError,
-    ResourceNotFoundError,
-)
+from app.db.exceptions import DatabaseError
 from app.events.repository import create_indexes as create_event_indexes
 from app.events.router import router as events_router
 from app.health.router import router as health_router
 from app.items.router import router as items_router
-
-STATUS_BY_ERROR: dict[type[Exception], int] = {
-    ResourceNotFoundError: status.HTTP_404_NOT_FOUND,
-    ResourceAlreadyExistsError: status.HTTP_409_CONFLICT,
-    DatabaseUnavailableError: status.HTTP_503_SERVICE_UNAVAILABLE,
-}
-
 
 # The default (700) collects many times a second under load, each time walking every object
 # of the requests in flight: about 5 % of a busy worker's CPU, for garbage that is rarely cyclic.
@@ -87,35 +73,30 @@ async def ensure_migrated(settings: Settings) -> None:
         raise StartupError(str(exc)) from None
 
 
-class AsciiJSONResponse(JSONResponse):
-    """JSON with non-ASCII escaped: unpaired surrogates in echoed input stay valid JSON."""
-
-    def render(self, content: object) -> bytes:
-        return json.dumps(content, separators=(",", ":")).encode("ascii")
-
-
-async def database_error_handler(request: Request, exc: Exception) -> JSONResponse:
-    """404, 409 or 503 with the error's message as `detail`."""
-    return JSONResponse({"detail": str(exc)}, status_code=STATUS_BY_ERROR[type(exc)])
-
-
-async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
-    """FastAPI's 422 body, rendered ASCII-only so echoed odd Unicode cannot break it."""
-    errors = cast(RequestValidationError, exc).errors()
-    body = jsonable_encoder({"detail": errors})
-    return AsciiJSONResponse(body, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
-
-
 def create_app() -> FastAPI:
     """Build the app; settings are read here, not at import."""
     settings = get_settings()
-    app = FastAPI(title="syncdesk", lifespan=lifespan)
+    app = FastAPI(
+        title="syncdesk",
+        lifespan=lifespan,
+        # With the API docs off there is no schema, and `add_api_docs` adds no pages.
+        openapi_url="/openapi.json" if settings.api_docs else None,
+        docs_url=None,  # served by `add_api_docs`, from the app rather than a CDN
+        redoc_url=None,
+    )
+    add_api_docs(app)
     for router in (health_router, items_router, events_router):
         app.include_router(router)
-    for error in STATUS_BY_ERROR:
-        app.add_exception_handler(error, database_error_handler)
-    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    add_error_handlers(app)
     app.add_middleware(RequestBodyLimit, max_bytes=settings.MAX_BODY_BYTES)
+    if settings.cors_origins:
+        # Added after the body limit, so it runs before it: preflights and 413s get CORS headers.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
     app.add_middleware(OneLineStartupErrors)
     return app
 

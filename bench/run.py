@@ -1,7 +1,8 @@
 """`just bench`: the example routes against a bare asyncpg route, side by side, one table.
 
-Throwaway servers, one uvicorn worker per app (uvloop + httptools, access log and SQL echo
-off), wrk with 32 connections, interleaved rounds; ratios are medians of per-round ratios.
+Throwaway servers, one uvicorn worker per app (two in the workers rows; uvloop + httptools,
+access log and SQL echo off), wrk with 32 connections, interleaved rounds; ratios are medians of
+per-round ratios.
 """
 
 import asyncio
@@ -46,6 +47,8 @@ ROUTES = {
     "POST /items": "/items",
 }
 FIRST_PAGE = "/items?limit=50"
+# Worker processes per server in the scaling rows; 32 wrk connections spread over them.
+WORKERS = 2
 
 
 @dataclass
@@ -66,11 +69,11 @@ class Bench:
         self.workdir = workdir
         self.database = env["POSTGRES_DB"]
 
-    def start(self, target: str, name: str, **extra_env: str) -> AppProcess:
+    def start(self, target: str, name: str, *, workers: int = 1, **extra_env: str) -> AppProcess:
         app = AppProcess(
             env={**self.env, **extra_env},
             log_path=self.workdir / f"{name}.log",
-            uvicorn_args=UVICORN_ARGS,
+            uvicorn_args=(*UVICORN_ARGS, "--workers", str(workers)),
             target=target,
         )
         app.start()
@@ -84,7 +87,7 @@ class Bench:
     def measure(self, app: AppProcess, path: str, into: Measured, *, post: bool = False) -> None:
         """One wrk run against `path`, adding its figures to `into`."""
         process = psutil.Process(app.pid)
-        cpu_before = sum(process.cpu_times()[:2])
+        cpu_before = cpu_seconds(process)
         sessions_before = asyncio.run(self.sessions())
         url = app.url + path
         if post:
@@ -92,7 +95,7 @@ class Bench:
         else:
             result = run_wrk(url, SECONDS)
         into.reconnects += asyncio.run(self.sessions()) - sessions_before - 1
-        cpu = sum(process.cpu_times()[:2]) - cpu_before
+        cpu = cpu_seconds(process) - cpu_before
         into.results.append(result)
         into.cpu_us_per_request.append(cpu / max(result.requests, 1) * 1e6)
 
@@ -139,6 +142,12 @@ class Bench:
         finally:
             await connection.close()
         return item_id
+
+
+def cpu_seconds(server: psutil.Process) -> float:
+    """User and system CPU of a server and its worker processes, if it has any."""
+    processes = [server, *server.children(recursive=True)]
+    return sum(sum(process.cpu_times()[:2]) for process in processes)
 
 
 def warm_up(bench: Bench, target: AppProcess, routes: dict[str, str] = ROUTES) -> None:
@@ -195,6 +204,43 @@ def compare_echo(bench: Bench, path: str) -> dict[str, Measured]:
         for app in apps.values():
             app.terminate()
     return results
+
+
+def compare_workers(bench: Bench, path: str) -> dict[str, Measured]:
+    """The app against the bare app, each with `WORKERS` uvicorn worker processes."""
+    results = {"bare": Measured(), "app": Measured()}
+    servers = {
+        "bare": bench.start("bench.bare_app:app", "bare-workers", workers=WORKERS),
+        "app": bench.start("app.main:app", "app-workers", workers=WORKERS),
+    }
+    try:
+        for server in servers.values():
+            # Long enough for every worker to start and fill its pool.
+            warm_up(bench, server, {"GET": path})
+        for _ in range(ROUNDS):
+            for name, server in servers.items():
+                bench.measure(server, path, results[name])
+    finally:
+        for server in servers.values():
+            server.terminate()
+    return results
+
+
+def worker_rows(workers: dict[str, Measured], one_worker_app: Measured) -> list[str]:
+    """The two rows of `compare_workers`; the app's names its speed-up over one worker."""
+    speedup = workers["app"].median("requests_per_second") / one_worker_app.median(
+        "requests_per_second"
+    )
+    route, label = "GET /items/{id}", f"{WORKERS} workers"
+    return [
+        row(route, f"bare asyncpg, {label}", workers["bare"], "1.00"),
+        row(
+            route,
+            f"app, {label}",
+            workers["app"],
+            f"{ratio(workers['app'], workers['bare']):.2f} ({speedup:.2f} x 1 worker's req/s)",
+        ),
+    ]
 
 
 def compare_pages(bench: Bench, after: str) -> tuple[Measured, Measured]:
@@ -280,6 +326,7 @@ def main() -> None:
 
         measured, memory_mb = compare_routes(bench)
         echo = compare_echo(bench, ROUTES["GET /items/{id}"])
+        workers = compare_workers(bench, ROUTES["GET /items/{id}"])
         print(f"Seeding {PAGINATION_ROWS:,} more items for the pagination case...", flush=True)
         asyncio.run(bench.seed(PAGINATION_ROWS, "page-"))
         first, deep = compare_pages(bench, asyncio.run(bench.id_at_row(1_000_000)))
@@ -306,6 +353,7 @@ def main() -> None:
             f"{ratio(echo['echo on'], echo['echo off']):.2f} of echo off",
         )
     )
+    lines.extend(worker_rows(workers, measured["GET /items/{id}"]["app"]))
     lines.append(row("GET /items?limit=50", "app, first page", first, "1.00"))
     slowdown = first.median("requests_per_second") / deep.median("requests_per_second")
     label = f"{slowdown:.2f} x first page time"

@@ -4,11 +4,9 @@ import os
 import signal
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-from devstack.servers import free_port, wait_until
+from devstack.servers import answers_ok, free_port, wait_until
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,11 +67,7 @@ class ServingProcess:
         assert self.process is not None
         if self.process.poll() is not None:
             raise RuntimeError(f"{self.argv[0]} exited:\n{self.output()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310
-                return bool(response.status == 200)
-        except (urllib.error.URLError, OSError):
-            return False
+        return answers_ok(url)
 
 
 class AppProcess(ServingProcess):

@@ -9,11 +9,10 @@ import os
 import signal
 import subprocess
 import sys
-import urllib.request
 from types import FrameType
 
 from devstack.app_process import PROJECT_ROOT
-from devstack.servers import running_servers, wait_until
+from devstack.servers import answers_ok, running_servers, wait_until
 
 HOST = os.environ.get("DEV_HOST", "127.0.0.1")
 PORT = int(os.environ.get("DEV_PORT", "8000"))
@@ -73,11 +72,7 @@ def _serve(env: dict[str, str], databases: str) -> int:
 def _ready(app: subprocess.Popen[bytes]) -> bool:
     if app.poll() is not None:
         raise SystemExit(app.returncode or 1)
-    try:
-        with urllib.request.urlopen(f"http://{HOST}:{PORT}/health/ready", timeout=2) as answer:
-            return bool(answer.status == 200)
-    except OSError:
-        return False
+    return answers_ok(f"http://{HOST}:{PORT}/health/ready", timeout=2)
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -50,6 +51,15 @@ def wait_until(
         time.sleep(poll_seconds)
 
 
+def answers_ok(url: str, timeout: float = 1.0) -> bool:
+    """Whether `url` answers 200 within `timeout` s; any failure to answer is a no."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
+            return bool(response.status == 200)
+    except OSError:  # refused, reset, timed out, or an HTTP error status
+        return False
+
+
 @dataclass
 class _Server:
     """A server process we started, stopped by its process id."""
@@ -79,8 +89,11 @@ class _Server:
         for process in self._processes():
             process.resume()
 
-    def stop(self) -> None:
-        """Shut the server down (SIGINT, then SIGKILL after a deadline); safe to call twice."""
+    def stop(self, how: signal.Signals = signal.SIGINT) -> None:
+        """Shut the server down (SIGINT, then SIGKILL after a deadline); safe to call twice.
+
+        For PostgreSQL, SIGINT is `pg_ctl stop -m fast` and SIGQUIT is `-m immediate`.
+        """
         process, self.process = self.process, None
         if process is None or process.poll() is not None:
             return
@@ -88,7 +101,7 @@ class _Server:
             for child in psutil.Process(process.pid).children(recursive=True):
                 child.resume()
             psutil.Process(process.pid).resume()
-        process.send_signal(signal.SIGINT)
+        process.send_signal(how)
         try:
             process.wait(STOP_TIMEOUT_SECONDS)
         except subprocess.TimeoutExpired:

@@ -19,11 +19,11 @@ from httpx import ASGITransport, AsyncClient
 from motor.motor_asyncio import AsyncIOMotorClient
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from app.core.config import Settings, get_settings
+from app.core.config import ENV_FILE_VARIABLE, Settings, get_settings
 from app.db import init_postgres_db
 from app.db.mongo.db import MongoClient, MongoDatabase
 from app.db.mongo.dependencies import get_mongo_session
-from app.db.postgres.dependencies import get_postgres_session
+from app.db.postgres.dependencies import get_postgres_engine, get_postgres_session
 from app.db.postgres.engine import create_engine
 from app.main import create_app
 from devstack.app_process import AppProcess
@@ -40,6 +40,17 @@ def _interrupt_on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 
 signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def ignore_developer_dotenv() -> Iterator[None]:
+    """No `.env` is read, here or in the app processes tests start: its edits must not
+    change results. Every setting a test relies on is set in the environment."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(ENV_FILE_VARIABLE, "")
+        get_settings.cache_clear()
+        yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")
@@ -123,9 +134,13 @@ async def mongo_database(
 
 @pytest.fixture
 def app(
-    settings: Settings, pg_session: AsyncSession, mongo_database: MongoDatabase
+    settings: Settings,
+    pg_engine: AsyncEngine,
+    pg_session: AsyncSession,
+    mongo_database: MongoDatabase,
 ) -> Iterator[FastAPI]:
-    """The app with both session dependencies overridden, as the seed shows."""
+    """The app with its database dependencies overridden through `dependency_overrides`:
+    both sessions, and the engine readiness pings."""
 
     async def test_postgres_session() -> AsyncIterator[AsyncSession]:
         yield pg_session
@@ -133,9 +148,13 @@ def app(
     def test_mongo_session() -> MongoDatabase:
         return mongo_database
 
+    async def test_postgres_engine() -> AsyncEngine:
+        return pg_engine
+
     app = create_app()
     app.dependency_overrides[get_postgres_session] = test_postgres_session
     app.dependency_overrides[get_mongo_session] = test_mongo_session
+    app.dependency_overrides[get_postgres_engine] = test_postgres_engine
     yield app
     app.dependency_overrides.clear()
 

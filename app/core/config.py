@@ -1,54 +1,173 @@
 """Application settings, read from the environment and an optional `.env` file."""
 
+import json
+import os
+import re
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import quote_plus
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BeforeValidator, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy import URL
 
 Environment = Literal["development", "test", "production"]
 
-DEFAULT_POSTGRES_PASSWORD = "postgres"  # noqa: S105  # the seed's development default
+ENV_FILE_VARIABLE = "ENV_FILE"
+
+DEFAULT_POSTGRES_PASSWORD = "postgres"  # noqa: S105  # the development default
+# The dev servers of the usual front-end tools: Create React App / Next.js, Angular, Vite.
+DEVELOPMENT_CORS_ORIGINS = tuple(
+    f"http://{host}:{port}" for port in (3000, 4200, 5173) for host in ("localhost", "127.0.0.1")
+)
+# scheme://host[:port], as browsers send it in `Origin`: no path, no trailing slash.
+ORIGIN = re.compile(r"https?://[^/\s]+")
+
+
+def split_origins(value: object) -> object:
+    """Origins from the environment: comma-separated, or a JSON list (`[]` for none)."""
+    if not isinstance(value, str):
+        return value
+    if value.lstrip().startswith("["):
+        return json.loads(value)
+    return [origin.strip() for origin in value.split(",") if origin.strip()]
 
 
 class Settings(BaseSettings):
-    """Every knob the app reads; see README's settings table."""
+    """Every setting the app reads; docs/settings.md is generated from these fields."""
 
     # Validation errors must not echo input: it may be a password.
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
+    # An empty variable counts as unset, so `.env.example` can list settings without a value.
+    model_config = SettingsConfigDict(
+        env_file=".env", env_ignore_empty=True, extra="ignore", hide_input_in_errors=True
+    )
 
-    ENVIRONMENT: Environment = "development"
+    ENVIRONMENT: Environment = Field(
+        "development",
+        description="`development`, `test` or `production`; only `development` recreates the "
+        "tables at startup.",
+    )
 
-    POSTGRES_USER: str = "postgres"
-    POSTGRES_PASSWORD: SecretStr = SecretStr(DEFAULT_POSTGRES_PASSWORD)
-    POSTGRES_HOST: str = "localhost"
-    POSTGRES_PORT: int = Field(default=5432, ge=1, le=65535)
-    POSTGRES_DB: str = "syncdesk_db"
-    POSTGRES_ECHO: bool = True
-    # Pool: kept connections cover one worker's ~32 concurrent requests, so none are opened
-    # and closed per request (overflow ones are); see README "Pool sizing".
-    POSTGRES_POOL_SIZE: int = Field(default=32, ge=1)
-    POSTGRES_MAX_OVERFLOW: int = Field(default=8, ge=0)
-    POSTGRES_POOL_RECYCLE: int = Field(default=1800, ge=-1)
-    POSTGRES_POOL_PRE_PING: bool = False
+    POSTGRES_USER: str = Field("postgres", description="PostgreSQL user.")
+    POSTGRES_PASSWORD: SecretStr = Field(
+        SecretStr(DEFAULT_POSTGRES_PASSWORD),
+        description="PostgreSQL password; any character works (escaped in the URL). "
+        "Production refuses the default.",
+    )
+    POSTGRES_HOST: str = Field("localhost", description="PostgreSQL host.")
+    POSTGRES_PORT: int = Field(5432, ge=1, le=65535, description="PostgreSQL port.")
+    POSTGRES_DB: str = Field(
+        "syncdesk_db", description="The app's database; created if missing in development."
+    )
+    POSTGRES_ECHO: bool | None = Field(
+        None,
+        description="Log every SQL statement with its parameters. Unset: on in development "
+        "only (parameters are user data).",
+    )
+    # Kept connections cover one worker's ~32 concurrent requests, so none are opened and
+    # closed per request (overflow ones are).
+    POSTGRES_POOL_SIZE: int = Field(
+        32, ge=1, description="Connections each worker keeps open; size to its concurrency."
+    )
+    POSTGRES_MAX_OVERFLOW: int = Field(
+        8, ge=0, description="Extra connections a worker may open in a burst, closed after use."
+    )
+    POSTGRES_POOL_RECYCLE: int = Field(
+        1800,
+        ge=-1,
+        description="Seconds after which a pooled connection is replaced (-1: never); retires "
+        "connections before typical idle timeouts.",
+    )
+    POSTGRES_POOL_PRE_PING: bool = Field(
+        False,
+        description="Test each pooled connection before use (a round trip per request); for "
+        "proxies that drop idle connections silently.",
+    )
     # Waiting for a pooled connection under load is not an outage, so this is well above the
     # request budget; the two below bound an outage instead.
-    POSTGRES_POOL_TIMEOUT: float = Field(default=30.0, gt=0)
-    POSTGRES_CONNECT_TIMEOUT: float = Field(default=1.0, gt=0)
-    POSTGRES_COMMAND_TIMEOUT: float = Field(default=1.0, gt=0)
+    POSTGRES_POOL_TIMEOUT: float = Field(
+        30.0, gt=0, description="Seconds a request waits for a free pooled connection."
+    )
+    POSTGRES_CONNECT_TIMEOUT: float = Field(
+        1.0, gt=0, description="Seconds to open a connection (asyncpg's own timeout)."
+    )
+    POSTGRES_COMMAND_TIMEOUT: float = Field(
+        1.0, gt=0, description="Seconds one statement may take (asyncpg's own timeout)."
+    )
 
-    MONGO_USER: str = ""
-    MONGO_PASSWORD: SecretStr = SecretStr("")
-    MONGO_HOST: str = "localhost"
-    MONGO_PORT: int = Field(default=27017, ge=1, le=65535)
-    MONGO_DB: str = "syncdesk_db"
-    MONGO_AUTH_SOURCE: str = "admin"
-    # One budget for a whole operation, retries and server selection included (driver's CSOT).
-    MONGO_TIMEOUT_MS: int = Field(default=1500, gt=0)
+    MONGO_USER: str = Field(
+        "", description="MongoDB user; with `MONGO_PASSWORD`, put in the URL (escaped)."
+    )
+    MONGO_PASSWORD: SecretStr = Field(SecretStr(""), description="MongoDB password.")
+    MONGO_HOST: str = Field("localhost", description="MongoDB host.")
+    MONGO_PORT: int = Field(27017, ge=1, le=65535, description="MongoDB port.")
+    MONGO_DB: str = Field("syncdesk_db", description="The app's MongoDB database.")
+    MONGO_AUTH_SOURCE: str = Field(
+        "admin", description="Database the Mongo user is defined in (the image's root: `admin`)."
+    )
+    MONGO_TIMEOUT_MS: int = Field(
+        1500,
+        gt=0,
+        description="Milliseconds for a whole MongoDB operation, retries and server selection "
+        "included (the driver's own timeout).",
+    )
 
-    MAX_BODY_BYTES: int = Field(default=1_048_576, gt=0)
+    MAX_BODY_BYTES: int = Field(
+        1_048_576, gt=0, description="Larger request bodies get 413 before they are parsed."
+    )
+
+    WEB_CONCURRENCY: int | None = Field(
+        default=None,
+        ge=1,
+        description="Worker processes of `just serve` and the image; empty: one per CPU.",
+    )
+    FORWARDED_ALLOW_IPS: str = Field(
+        default="127.0.0.1,::1",
+        description=(
+            "Comma-separated proxy addresses (or `*`) whose X-Forwarded-For and "
+            "X-Forwarded-Proto headers `just serve` and the image trust."
+        ),
+    )
+    CORS_ORIGINS: Annotated[list[str] | None, NoDecode, BeforeValidator(split_origins)] = Field(
+        default=None,
+        description=(
+            "Comma-separated origins browsers may call the API from; empty: local front-end "
+            "dev servers in development, none elsewhere."
+        ),
+    )
+    API_DOCS: bool | None = Field(
+        default=None,
+        description="Serve /docs, /redoc and /openapi.json; empty: on except in production.",
+    )
+
+    @field_validator("CORS_ORIGINS")
+    @classmethod
+    def _origins_are_bare(cls, origins: list[str] | None) -> list[str] | None:
+        for origin in origins or ():
+            if origin != "*" and not ORIGIN.fullmatch(origin):
+                raise ValueError(f"{origin!r} is not an origin like https://app.example.com")
+        return origins
+
+    @property
+    def postgres_echo(self) -> bool:
+        """Whether to log SQL: `POSTGRES_ECHO` when set, else only in development."""
+        if self.POSTGRES_ECHO is None:
+            return self.ENVIRONMENT == "development"
+        return self.POSTGRES_ECHO
+
+    @property
+    def cors_origins(self) -> list[str]:
+        """The origins allowed: the explicit setting, else this environment's default."""
+        if self.CORS_ORIGINS is not None:
+            return self.CORS_ORIGINS
+        return list(DEVELOPMENT_CORS_ORIGINS) if self.ENVIRONMENT == "development" else []
+
+    @property
+    def api_docs(self) -> bool:
+        """Whether the API docs are served: the explicit setting, else all but production."""
+        if self.API_DOCS is not None:
+            return self.API_DOCS
+        return self.ENVIRONMENT != "production"
 
     @property
     def postgres_database_url(self) -> URL:
@@ -107,5 +226,9 @@ def ensure_production_ready(settings: Settings) -> None:
 
 @lru_cache
 def get_settings() -> Settings:
-    """The process's settings, read once; tests call `get_settings.cache_clear()`."""
-    return Settings()
+    """The process's settings, read once; tests call `get_settings.cache_clear()`.
+
+    The environment wins over the `.env` file; `ENV_FILE` names another file, or none when empty
+    (the test suite's choice, so a developer's `.env` cannot change its results).
+    """
+    return Settings(_env_file=os.environ.get(ENV_FILE_VARIABLE, ".env") or None)

@@ -1,8 +1,10 @@
-"""String rules shared by the example schemas: what both databases can store."""
+"""String rules shared by the example schemas: what both databases can store.
 
-from typing import Annotated
+Put `Storable` after the length rules, so a too-long string is reported in characters:
+`Annotated[str, Field(max_length=200, json_schema_extra=NO_NUL_SCHEMA), Storable]`.
+"""
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, JsonValue
 
 
 def storable(value: str) -> str:
@@ -16,7 +18,6 @@ def storable(value: str) -> str:
     return value
 
 
-# The pattern documents the NUL rule in the OpenAPI schema; `storable` enforces it.
-StorableStr = Annotated[
-    str, AfterValidator(storable), Field(json_schema_extra={"pattern": "^[^\\u0000]*$"})
-]
+Storable = AfterValidator(storable)
+# Documents the NUL rule in the OpenAPI schema; `storable` enforces it.
+NO_NUL_SCHEMA: dict[str, JsonValue] = {"pattern": "^[^\\u0000]*$"}

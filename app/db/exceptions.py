@@ -26,7 +26,7 @@ class ResourceNotFoundError(DatabaseError):
     def __init__(self, resource_name: str, identifier: object) -> None:
         self.resource_name = resource_name
         self.identifier = identifier
-        # The seed's wording, kept because clients may match it.
+        # "does not exists" (sic): the published wording, kept because clients may match it.
         super().__init__(f"{resource_name} with identifier {identifier} does not exists")
 
 

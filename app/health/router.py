@@ -1,19 +1,23 @@
 """Liveness and readiness probes."""
 
 import asyncio
+import logging
 from collections.abc import Coroutine
 from typing import Any, Literal
 
-from fastapi import APIRouter, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Response, status
 from pydantic import BaseModel
 from pymongo.errors import PyMongoError
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.db import mongo_db
-from app.db.postgres.engine import get_engine, is_unavailable
+from app.db import MongoSessionDep
+from app.db.mongo.db import MongoDatabase
+from app.db.postgres.dependencies import PgEngineDep
+from app.db.postgres.engine import describe_failure, is_unavailable
 
 router = APIRouter(prefix="/health", tags=["health"])
+logger = logging.getLogger(__name__)
 
 # Answer within 3 s whatever the databases do; checks run concurrently.
 CHECK_TIMEOUT_SECONDS = 2.5
@@ -26,9 +30,14 @@ class Health(BaseModel):
     status: Literal["ok"]
 
 
+class Checks(BaseModel):
+    postgres: CheckStatus
+    mongo: CheckStatus
+
+
 class Readiness(BaseModel):
     status: Literal["ok", "unavailable"]
-    checks: dict[str, CheckStatus]
+    checks: Checks
 
 
 @router.get("")
@@ -38,34 +47,35 @@ async def live() -> Health:
 
 
 @router.get("/ready", responses={status.HTTP_503_SERVICE_UNAVAILABLE: {"model": Readiness}})
-async def ready() -> JSONResponse:
+async def ready(engine: PgEngineDep, db: MongoSessionDep, response: Response) -> Readiness:
     """Both databases answer; 503 names the ones that do not."""
-    postgres, mongo = await asyncio.gather(_check(_ping_postgres()), _check(_ping_mongo()))
-    checks: dict[str, CheckStatus] = {"postgres": postgres, "mongo": mongo}
-    healthy = all(value == "ok" for value in checks.values())
-    body = Readiness(status="ok" if healthy else "unavailable", checks=checks)
-    return JSONResponse(
-        body.model_dump(),
-        status_code=status.HTTP_200_OK if healthy else status.HTTP_503_SERVICE_UNAVAILABLE,
+    postgres, mongo = await asyncio.gather(
+        _check("postgres", _ping_postgres(engine)), _check("mongo", _ping_mongo(db))
     )
+    checks = Checks(postgres=postgres, mongo=mongo)
+    if postgres == mongo == "ok":
+        return Readiness(status="ok", checks=checks)
+    response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    return Readiness(status="unavailable", checks=checks)
 
 
-async def _check(ping: Coroutine[Any, Any, None]) -> CheckStatus:
+async def _check(database: str, ping: Coroutine[Any, Any, None]) -> CheckStatus:
+    # Any failure is "unavailable": a probe must not send traffic to an app whose database
+    # fails, for whatever reason. Reasons other than an outage (a missing database, a bug)
+    # are logged, without the error's text, which may hold a URL.
     try:
         await asyncio.wait_for(ping, CHECK_TIMEOUT_SECONDS)
-    except (TimeoutError, PyMongoError, RuntimeError):  # RuntimeError: Mongo not connected
-        return "unavailable"
     except Exception as exc:
-        if is_unavailable(exc):
-            return "unavailable"
-        raise
+        if not isinstance(exc, TimeoutError | PyMongoError) and not is_unavailable(exc):
+            logger.warning("readiness: %s check failed (%s)", database, describe_failure(exc))
+        return "unavailable"
     return "ok"
 
 
-async def _ping_postgres() -> None:
-    async with get_engine().connect() as connection:
+async def _ping_postgres(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
         await connection.execute(text("SELECT 1"))
 
 
-async def _ping_mongo() -> None:
-    await mongo_db.get_db().command("ping")
+async def _ping_mongo(db: MongoDatabase) -> None:
+    await db.command("ping")

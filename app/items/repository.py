@@ -1,8 +1,8 @@
 """Queries on `items`; each function is one statement and raises `app.db.exceptions` errors.
 
-The hot paths run Core statements on the session's connection (`session.connection()`):
+Each runs a Core statement on the session's connection (`await session.connection()`):
 column queries need nothing from the ORM's execution layer, which costs about a sixth of a
-request's CPU. The session still owns the connection and the transaction.
+request's CPU. The session still owns the connection and the transaction (`session.commit()`).
 """
 
 from collections.abc import Sequence
@@ -23,6 +23,7 @@ COLUMNS = (Item.id, Item.name, Item.description, Item.created_at)
 SELECT_ONE = select(*COLUMNS).where(Item.id == bindparam("item_id"))
 SELECT_FIRST_PAGE = select(*COLUMNS).order_by(Item.id).limit(bindparam("limit"))
 SELECT_PAGE_AFTER = SELECT_FIRST_PAGE.where(Item.id > bindparam("after"))
+DELETE_ONE = delete(Item).where(Item.id == bindparam("item_id")).returning(Item.id)
 # ON CONFLICT DO NOTHING: a concurrent insert of the same id waits, then returns no row.
 INSERT_NEW = insert(Item).on_conflict_do_nothing().returning(*COLUMNS)
 
@@ -72,7 +73,8 @@ async def update_item(*, session: AsyncSession, item_id: str, changes: ItemUpdat
         .values(changes.model_dump(exclude_unset=True))
         .returning(*COLUMNS)
     )
-    row = (await session.execute(statement)).one_or_none()
+    connection = await session.connection()
+    row = (await connection.execute(statement)).one_or_none()
     if row is None:
         raise ResourceNotFoundError(RESOURCE, item_id)
     await session.commit()
@@ -81,7 +83,8 @@ async def update_item(*, session: AsyncSession, item_id: str, changes: ItemUpdat
 
 async def delete_item(*, session: AsyncSession, item_id: str) -> None:
     """Delete in one statement: of concurrent deletes of one id, exactly one succeeds."""
-    result = await session.execute(delete(Item).where(Item.id == item_id).returning(Item.id))
+    connection = await session.connection()
+    result = await connection.execute(DELETE_ONE, {"item_id": item_id})
     if result.one_or_none() is None:
         raise ResourceNotFoundError(RESOURCE, item_id)
     await session.commit()

@@ -3,10 +3,10 @@
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from app.core.responses import error_responses
-from app.core.text import StorableStr
+from app.core.text import NO_NUL_SCHEMA, Storable
 from app.db import PgSessionDep
 from app.items import repository
 from app.items.models import ID_MAX_LENGTH
@@ -15,7 +15,9 @@ from app.items.schemas import ItemCreate, ItemRead, ItemUpdate
 # 503: PostgreSQL down or hanging. Body routes add 400 (unparsable), 413 (too large).
 router = APIRouter(prefix="/items", tags=["items"], responses=error_responses(503))
 
-ItemIdPath = Annotated[StorableStr, Path(min_length=1, max_length=ID_MAX_LENGTH)]
+ItemIdPath = Annotated[
+    str, Path(min_length=1, max_length=ID_MAX_LENGTH, json_schema_extra=NO_NUL_SCHEMA), Storable
+]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(400, 409, 413))
@@ -27,7 +29,9 @@ async def create_item(item: ItemCreate, session: PgSessionDep) -> ItemRead:
 async def list_items(
     session: PgSessionDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    after: Annotated[StorableStr | None, Query(max_length=ID_MAX_LENGTH)] = None,
+    after: Annotated[
+        str | None, Query(max_length=ID_MAX_LENGTH, json_schema_extra=NO_NUL_SCHEMA), Storable
+    ] = None,
 ) -> Sequence[ItemRead]:
     return await repository.list_items(session=session, limit=limit, after=after)
 
@@ -42,6 +46,12 @@ async def update_item(item_id: ItemIdPath, changes: ItemUpdate, session: PgSessi
     return await repository.update_item(session=session, item_id=item_id, changes=changes)
 
 
-@router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(404))
+# response_class=Response: a 204 has no body, so no JSON content-type either.
+@router.delete(
+    "/{item_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=error_responses(404),
+)
 async def delete_item(item_id: ItemIdPath, session: PgSessionDep) -> None:
     await repository.delete_item(session=session, item_id=item_id)

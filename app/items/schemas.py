@@ -3,17 +3,47 @@
 from datetime import datetime
 from typing import Annotated, Self
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
-from app.core.text import StorableStr
+from app.core.text import NO_NUL_SCHEMA, Storable
 from app.items.models import DESCRIPTION_MAX_LENGTH, ID_MAX_LENGTH, NAME_MAX_LENGTH
 
-ItemId = Annotated[StorableStr, Field(min_length=1, max_length=ID_MAX_LENGTH)]
-ItemName = Annotated[StorableStr, Field(min_length=1, max_length=NAME_MAX_LENGTH)]
-ItemDescription = Annotated[StorableStr, Field(max_length=DESCRIPTION_MAX_LENGTH)]
+
+def reachable_by_path(item_id: str) -> str:
+    """Refuse ids no `/items/{id}` URL reaches: `/` is decoded before routing, and clients
+    resolve the path segments `.` and `..` away."""
+    if "/" in item_id or item_id in (".", ".."):
+        raise ValueError("must not contain '/' nor be '.' or '..': no URL could reach it")
+    return item_id
+
+
+# Documents `reachable_by_path` and the NUL rule in the OpenAPI schema.
+ID_SCHEMA: dict[str, JsonValue] = {"pattern": "^(?!\\.\\.?$)[^/\\u0000]*$"}
+
+ItemId = Annotated[
+    str,
+    Field(min_length=1, max_length=ID_MAX_LENGTH, json_schema_extra=ID_SCHEMA),
+    Storable,
+    AfterValidator(reachable_by_path),
+]
+ItemName = Annotated[
+    str,
+    Field(min_length=1, max_length=NAME_MAX_LENGTH, json_schema_extra=NO_NUL_SCHEMA),
+    Storable,
+]
+ItemDescription = Annotated[
+    str, Field(max_length=DESCRIPTION_MAX_LENGTH, json_schema_extra=NO_NUL_SCHEMA), Storable
+]
 
 
 class ItemCreate(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"id": "widget-1", "name": "Widget", "description": "Blue"}]
+        }
+    )
+
     id: ItemId
     name: ItemName
     description: ItemDescription | None = None
@@ -22,7 +52,12 @@ class ItemCreate(BaseModel):
 class ItemUpdate(BaseModel):
     """A partial update: the fields sent are changed; `description: null` clears it."""
 
-    name: ItemName | None = None
+    model_config = ConfigDict(
+        json_schema_extra={"minProperties": 1, "examples": [{"name": "Gadget"}]}
+    )
+
+    # Optional but never null: the schema offers no null, the validator refuses one.
+    name: ItemName | SkipJsonSchema[None] = None
     description: ItemDescription | None = None
 
     @model_validator(mode="after")

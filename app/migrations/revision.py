@@ -9,7 +9,12 @@ from sqlalchemy.exc import DBAPIError
 
 from app.core.config import Settings
 from app.db.exceptions import DatabaseUnavailableError
-from app.db.postgres.engine import create_engine, is_login_refused, is_unavailable
+from app.db.postgres.engine import (
+    create_engine,
+    describe_failure,
+    is_login_refused,
+    is_unavailable,
+)
 from app.migrations.config import alembic_config
 
 logger = logging.getLogger(__name__)
@@ -71,7 +76,7 @@ def unavailable(settings: Settings, exc: BaseException) -> DatabaseUnavailableEr
     elif is_login_refused(exc):
         reason = "login refused; check POSTGRES_USER and POSTGRES_PASSWORD"
     else:
-        reason = f"no connection ({type(exc).__name__})"
+        reason = f"no connection ({describe_failure(exc)})"
     return DatabaseUnavailableError(f"PostgreSQL at {settings.postgres_location}", reason)
 
 

@@ -7,7 +7,8 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from devstack.app_process import PROJECT_ROOT
+
 COMPOSE_FILE = PROJECT_ROOT / "compose.yaml"
 DEVCONTAINER_OVERRIDE = PROJECT_ROOT / ".devcontainer" / "compose.devcontainer.yaml"
 

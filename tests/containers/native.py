@@ -4,7 +4,7 @@ import os
 import shutil
 from pathlib import Path
 
-from tests.containers.compose_cli import PROJECT_ROOT
+from devstack.app_process import PROJECT_ROOT
 from tests.containers.dockerfile import Stage
 from tests.containers.tools import tool
 

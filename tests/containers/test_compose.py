@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
+from devstack.app_process import PROJECT_ROOT
 from devstack.servers import _pg_bin
 from tests.containers.compose_cli import (
     COMPOSE_FILE,
     DEVCONTAINER_OVERRIDE,
-    PROJECT_ROOT,
     normalized_config,
     run_config,
 )

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from devstack.app_process import PROJECT_ROOT
 from tests.containers.compose_cli import (
     COMPOSE_FILE,
     DEVCONTAINER_OVERRIDE,
-    PROJECT_ROOT,
     normalized_config,
 )
 from tests.containers.tools import tool

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.containers.compose_cli import PROJECT_ROOT
+from devstack.app_process import PROJECT_ROOT
 from tests.containers.dockerfile import DOCKERFILE, stages
 from tests.containers.tools import tool
 
@@ -88,13 +88,15 @@ def test_default_target_serves_the_app_on_all_interfaces() -> None:
     assert final.name == "runtime"
     # Inside the container, all interfaces is the point: the port is published from outside.
     all_interfaces = "0.0.0.0"  # noqa: S104
-    assert final.command == ["uvicorn", "app.main:app", "--host", all_interfaces, "--port", "8000"]
+    serve = ["python", "-m", "app.serve"]
+    assert final.command == [*serve, "--host", all_interfaces, "--port", "8000"]
 
 
-def test_dev_target_serves_with_reload() -> None:
-    command = stages()["dev"].command
+def test_dev_target_serves_with_reload_on_the_runtime_address() -> None:
+    command, runtime = stages()["dev"].command, stages()["runtime"].command
 
-    assert command[:6] == stages()["runtime"].command
+    assert command[:2] == ["uvicorn", "app.main:app"]
+    assert command[2:6] == runtime[-4:]
     assert "--reload" in command
 
 

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from app.core.config import Settings
-from tests.containers.compose_cli import PROJECT_ROOT
+from devstack.app_process import PROJECT_ROOT
 
 ENV_EXAMPLE = PROJECT_ROOT / ".env.example"
 # compose.yaml gives MongoDB a root user; the app alone defaults to no credentials.

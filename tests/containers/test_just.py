@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.containers.compose_cli import PROJECT_ROOT
+from devstack.app_process import PROJECT_ROOT
 from tests.containers.tools import tool
 
 FRAGMENT = PROJECT_ROOT / "docker" / "containers.just"

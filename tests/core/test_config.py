@@ -1,5 +1,7 @@
 """Settings: defaults, URL escaping, secrets kept out of reprs, production refusal."""
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -8,7 +10,7 @@ from pydantic import SecretStr
 from pymongo.uri_parser import parse_uri
 from sqlalchemy.engine import make_url
 
-from app.core.config import InsecureSettingsError, Settings, ensure_production_ready
+from app.core.config import InsecureSettingsError, Settings, ensure_production_ready, get_settings
 from tests.credentials import HOSTILE_PASSWORD, HOSTILE_USER
 
 
@@ -23,14 +25,14 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-def test_defaults_build_the_seed_urls() -> None:
+def test_defaults_build_the_documented_urls() -> None:
     settings = settings_of()
 
     assert settings.postgres_database_url.render_as_string(hide_password=False) == (
         "postgresql+asyncpg://postgres:postgres@localhost:5432/syncdesk_db"
     )
     assert settings.mongo_database_url == "mongodb://localhost:27017/syncdesk_db"
-    assert (settings.ENVIRONMENT, settings.POSTGRES_ECHO) == ("development", True)
+    assert (settings.ENVIRONMENT, settings.postgres_echo) == ("development", True)
 
 
 def test_postgres_url_escapes_every_character_of_user_and_password() -> None:
@@ -112,3 +114,44 @@ def test_production_accepts_real_credentials() -> None:
 
 def test_development_accepts_the_defaults() -> None:
     ensure_production_ready(settings_of())
+
+
+@pytest.mark.parametrize(
+    ("environment", "echo"), [("development", True), ("test", False), ("production", False)]
+)
+def test_sql_echo_defaults_on_in_development_only(environment: str, echo: bool) -> None:
+    assert settings_of(ENVIRONMENT=environment).postgres_echo is echo
+
+
+@pytest.mark.parametrize("environment", ["development", "test", "production"])
+def test_an_explicit_sql_echo_setting_wins(environment: str) -> None:
+    for echo in (True, False):
+        assert settings_of(ENVIRONMENT=environment, POSTGRES_ECHO=echo).postgres_echo is echo
+
+
+@pytest.fixture
+def fresh_settings_cache() -> Iterator[None]:
+    """`get_settings` rebuilt for one test, and again afterwards for the rest of the run."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_get_settings_reads_the_file_env_file_names(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fresh_settings_cache: None
+) -> None:
+    (tmp_path / "staging.env").write_text("MAX_BODY_BYTES=10\n")
+    monkeypatch.setenv("ENV_FILE", str(tmp_path / "staging.env"))
+
+    assert get_settings().MAX_BODY_BYTES == 10
+
+
+def test_the_suite_ignores_a_dotenv_in_the_working_directory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fresh_settings_cache: None
+) -> None:
+    (tmp_path / ".env").write_text("MAX_BODY_BYTES=10\nENVIRONMENT=production\n")
+    monkeypatch.chdir(tmp_path)
+
+    settings = get_settings()
+
+    assert (settings.MAX_BODY_BYTES, settings.ENVIRONMENT) == (1_048_576, "development")

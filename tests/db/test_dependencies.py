@@ -1,4 +1,4 @@
-"""The real session dependencies and the seed's `dependency_overrides` pattern."""
+"""The real session dependencies, and overriding them with `app.dependency_overrides`."""
 
 import asyncio
 from collections.abc import AsyncIterator

@@ -1,4 +1,4 @@
-"""The seed's two errors keep their attributes and exact wording."""
+"""The two resource errors keep their attributes and exact, published wording."""
 
 from app.db.exceptions import ResourceAlreadyExistsError, ResourceNotFoundError
 
@@ -10,7 +10,7 @@ def test_already_exists_error_message_and_attributes() -> None:
     assert (error.resource_name, error.identifier) == ("User", 42)
 
 
-def test_not_found_error_keeps_the_seed_wording() -> None:
+def test_not_found_error_keeps_its_published_wording() -> None:
     error = ResourceNotFoundError("User", "ann")
 
     assert str(error) == "User with identifier ann does not exists"

@@ -1,19 +1,21 @@
 """`init_postgres_db` against real servers: create, recreate, retry, give up, refuse."""
 
 import asyncio
+import itertools
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.pool import QueuePool
 
 from app.core.config import Settings
 from app.db import close_postgres_db, init_postgres_db
 from app.db.exceptions import DatabaseUnavailableError
-from app.db.postgres.engine import create_engine
-from app.db.postgres.init_db import MAINTENANCE_DATABASE
+from app.db.postgres.engine import create_engine, get_engine
+from app.db.postgres.init_db import ATTEMPTS, MAINTENANCE_DATABASE, WAIT_SECONDS
 from devstack.app_process import AppProcess
-from devstack.servers import PostgresServer, free_port
+from devstack.servers import PostgresServer, free_port, wait_until
 from tests.credentials import HOSTILE_PASSWORD
 from tests.databases import (
     create_postgres_database,
@@ -21,6 +23,7 @@ from tests.databases import (
     drop_postgres_database,
     wait_for_ddl_lock_waiters,
 )
+from tests.pg_proxy import ADMIN_SHUTDOWN, STARTING_UP, TOO_MANY_CLIENTS, PgProxy, Refusal
 
 QUOTED_NAME = "Sync-Desk_Test"
 
@@ -135,22 +138,89 @@ async def test_init_retries_until_postgres_comes_up(
 async def test_init_gives_up_after_ten_attempts_naming_the_server(settings: Settings) -> None:
     port = free_port()
     nowhere = settings.model_copy(update={"ENVIRONMENT": "development", "POSTGRES_PORT": port})
-    started = time.monotonic()
 
     with pytest.raises(DatabaseUnavailableError) as caught:
         await init_postgres_db(nowhere)
 
-    elapsed = time.monotonic() - started
     message = str(caught.value)
     assert message.startswith(
         f"PostgreSQL at {settings.POSTGRES_HOST}:{port}/{settings.POSTGRES_DB}"
     )
-    assert "after 10 attempts" in message
+    assert "no connection after 10 attempts (ConnectionRefusedError)" in message
     assert settings.POSTGRES_PASSWORD.get_secret_value() not in message
-    assert 4.5 <= elapsed < 30  # nine waits of 500 ms between ten attempts
     assert isinstance(caught.value.__cause__, ConnectionRefusedError)  # the original error
 
 
-async def test_close_postgres_db_is_safe_to_call_twice(test_env: dict[str, str]) -> None:
+@pytest.fixture
+def refusing_proxy(settings: Settings) -> Iterator[PgProxy]:
+    """A proxy in front of the run's server that answers every login "starting up"."""
+    proxy = PgProxy(upstream_port=settings.POSTGRES_PORT, refusal=STARTING_UP).start()
+    yield proxy
+    proxy.stop()
+
+
+def behind(proxy: PgProxy, settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={
+            "ENVIRONMENT": "development",
+            "POSTGRES_HOST": "127.0.0.1",
+            "POSTGRES_PORT": proxy.port,
+        }
+    )
+
+
+async def test_init_makes_exactly_ten_attempts_500_ms_apart(
+    refusing_proxy: PgProxy, settings: Settings
+) -> None:
+    with pytest.raises(
+        DatabaseUnavailableError, match=r"\(CannotConnectNowError, SQLSTATE 57P03\)"
+    ):
+        await init_postgres_db(behind(refusing_proxy, settings))
+
+    logins = refusing_proxy.logins
+    gaps = [later - earlier for earlier, later in itertools.pairwise(logins)]
+    print(f"gaps between attempts: {[round(gap, 3) for gap in gaps]}")
+    assert len(logins) == ATTEMPTS == 10
+    # The wait is fixed at 500 ms; an attempt itself adds up to the connect timeout.
+    assert all(
+        WAIT_SECONDS <= gap < WAIT_SECONDS + settings.POSTGRES_CONNECT_TIMEOUT for gap in gaps
+    )
+
+
+@pytest.mark.parametrize("refusal", [STARTING_UP, TOO_MANY_CLIENTS, ADMIN_SHUTDOWN])
+async def test_init_retries_while_postgres_refuses_logins(
+    refusing_proxy: PgProxy, settings: Settings, refusal: Refusal
+) -> None:
+    refusing_proxy.refuse(refusal)
+    loop = asyncio.get_running_loop()
+    # The scenario: the server accepts logins again after three refused attempts.
+    wait_until_refused = loop.run_in_executor(
+        None,
+        lambda: wait_until(lambda: len(refusing_proxy.logins) >= 3, timeout=10, what="3 refusals"),
+    )
+    init = asyncio.create_task(init_postgres_db(behind(refusing_proxy, settings)))
+    await wait_until_refused
+    refusing_proxy.forward()
+    await init
+
+    assert len(refusing_proxy.logins) >= 4  # three refused, then the ones that got through
+    assert await scalar(behind(refusing_proxy, settings), "SELECT count(*) FROM items") == 0
+
+
+async def test_close_postgres_db_disposes_the_engine_and_is_safe_to_call_twice(
+    test_env: dict[str, str],
+) -> None:
+    engine = get_engine()
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+    pool = engine.pool
+    assert isinstance(pool, QueuePool)
+    assert pool.checkedin() == 1
+
     await close_postgres_db()
+    await close_postgres_db()
+
+    assert pool.checkedin() == 0
+    replacement = get_engine()
+    assert replacement is not engine  # forgotten: the next use builds a new one
     await close_postgres_db()

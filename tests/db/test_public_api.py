@@ -1,6 +1,9 @@
-"""`app.db` exports exactly the seed's API (plus `Base`)."""
+"""`app.db` exports exactly the documented API, each name the object its module defines."""
 
 import app.db
+from app.db.mongo import db as mongo_module
+from app.db.mongo import dependencies as mongo_dependencies
+from app.db.postgres import base, dependencies, init_db
 
 
 def test_public_api_is_exactly_the_documented_names() -> None:
@@ -12,5 +15,13 @@ def test_public_api_is_exactly_the_documented_names() -> None:
         "init_postgres_db",
         "mongo_db",
     }
-    for name in app.db.__all__:
-        assert getattr(app.db, name) is not None
+
+
+def test_each_public_name_is_the_object_of_its_module() -> None:
+    assert app.db.Base is base.Base
+    assert app.db.PgSessionDep is dependencies.PgSessionDep
+    assert app.db.MongoSessionDep is mongo_dependencies.MongoSessionDep
+    assert app.db.init_postgres_db is init_db.init_postgres_db
+    assert app.db.close_postgres_db is init_db.close_postgres_db
+    assert app.db.mongo_db is mongo_module.mongo_db
+    assert isinstance(app.db.mongo_db, mongo_module.MongoDb)

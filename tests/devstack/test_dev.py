@@ -4,23 +4,18 @@ import os
 import signal
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 
 import psutil
 import pytest
 
 from devstack.app_process import PROJECT_ROOT
-from devstack.servers import free_port, wait_until
+from devstack.servers import answers_ok, free_port, wait_until
 
 
 def ready(url: str, dev: subprocess.Popen[bytes]) -> bool:
     assert dev.poll() is None, "just dev exited early"
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
-            return bool(response.status == 200)
-    except OSError:
-        return False
+    return answers_ok(url, timeout=2)
 
 
 def homes_of(processes: list[psutil.Process]) -> set[Path]:

@@ -2,8 +2,9 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from bson import ObjectId
-from httpx import AsyncClient
+from httpx import AsyncClient, Response
 
 from tests.timestamps import parse_utc
 
@@ -45,7 +46,7 @@ async def test_read_event_returns_what_was_created(client: AsyncClient) -> None:
     assert response.json() == created
 
 
-async def test_read_event_not_found_is_404_with_seed_message(client: AsyncClient) -> None:
+async def test_read_event_not_found_is_404_with_the_error_message(client: AsyncClient) -> None:
     missing = str(ObjectId())
 
     response = await client.get(f"/events/{missing}")
@@ -80,14 +81,13 @@ async def test_list_events_filters_by_type(client: AsyncClient) -> None:
 
 
 async def test_list_events_defaults_to_100_and_honours_limit(client: AsyncClient) -> None:
-    for _ in range(101):
-        await create(client)
+    newest_first = [(await create(client))["id"] for _ in range(101)][::-1]
 
     default = await client.get("/events")
     limited = await client.get("/events", params={"limit": 2})
 
-    assert len(default.json()) == 100
-    assert len(limited.json()) == 2
+    assert [event["id"] for event in default.json()] == newest_first[:100]
+    assert [event["id"] for event in limited.json()] == newest_first[:2]
 
 
 async def test_list_events_limit_out_of_range_is_422(client: AsyncClient) -> None:
@@ -103,6 +103,7 @@ async def test_delete_event_is_204_then_404(client: AsyncClient) -> None:
     second = await client.delete(f"/events/{created['id']}")
 
     assert (first.status_code, first.content) == (204, b"")
+    assert "content-type" not in first.headers
     assert second.status_code == 404
     assert (await client.get(f"/events/{created['id']}")).status_code == 404
 
@@ -124,3 +125,48 @@ async def test_create_event_with_bad_type_or_payload_is_422(client: AsyncClient)
     for body in bad_bodies:
         response = await client.post("/events", json=body)
         assert response.status_code == 422, body
+
+
+async def post_raw(client: AsyncClient, body: str) -> Response:
+    """POST a JSON text as is: Python's encoder would refuse or rewrite some of these values."""
+    headers = {"content-type": "application/json"}
+    return await client.post("/events", content=body.encode(), headers=headers)
+
+
+@pytest.mark.parametrize(
+    ("payload", "where"),
+    [
+        ('{"n": 9223372036854775808}', "payload.n"),
+        ('{"n": -9223372036854775809}', "payload.n"),
+        ('{"a": [1, {"b": 100000000000000000000000}]}', "payload.a[1].b"),
+    ],
+)
+async def test_create_event_with_integer_past_64_bits_is_422_naming_it(
+    client: AsyncClient, payload: str, where: str
+) -> None:
+    response = await post_raw(client, f'{{"type": "t", "payload": {payload}}}')
+
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert f"{where} must be an integer that fits in 64 bits" in error["msg"]
+
+
+async def test_create_event_keeps_the_64_bit_extremes(client: AsyncClient) -> None:
+    payload = {"max": 2**63 - 1, "min": -(2**63), "deep": [[{"max": 2**63 - 1}]]}
+
+    created = await client.post("/events", json={"type": "t", "payload": payload})
+    read = await client.get(f"/events/{created.json()['id']}")
+
+    assert created.status_code == 201
+    assert read.json()["payload"] == payload
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400"])
+async def test_create_event_with_a_non_finite_number_is_422(
+    client: AsyncClient, number: str
+) -> None:
+    response = await post_raw(client, f'{{"type": "t", "payload": {{"x": [{number}]}}}}')
+
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert "payload.x[0] must be a finite number" in error["msg"]

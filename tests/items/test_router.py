@@ -1,7 +1,9 @@
 """`/items` over HTTP against a real PostgreSQL, each test in a rolled-back transaction."""
 
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
+import pytest
 from httpx import AsyncClient
 
 from tests.timestamps import parse_utc
@@ -37,7 +39,7 @@ async def test_create_item_without_description_stores_null(client: AsyncClient) 
     assert body["description"] is None
 
 
-async def test_create_item_with_taken_id_is_409_with_seed_message(client: AsyncClient) -> None:
+async def test_create_item_with_taken_id_is_409_with_the_error_message(client: AsyncClient) -> None:
     await create(client, "a-1")
 
     response = await client.post("/items", json={"id": "a-1", "name": "Other"})
@@ -55,7 +57,7 @@ async def test_read_item_returns_what_was_created(client: AsyncClient) -> None:
     assert response.json() == created
 
 
-async def test_read_item_not_found_is_404_with_seed_message(client: AsyncClient) -> None:
+async def test_read_item_not_found_is_404_with_the_error_message(client: AsyncClient) -> None:
     response = await client.get("/items/missing")
 
     assert response.status_code == 404
@@ -106,10 +108,25 @@ async def test_list_items_pages_with_an_exclusive_after_cursor(client: AsyncClie
 
 
 async def test_list_items_accepts_limits_1_and_100(client: AsyncClient) -> None:
-    await create(client, "a")
+    ids = [f"i{n:03}" for n in range(101)]
+    for item_id in ids:
+        await create(client, item_id)
 
-    for limit in (1, 100):
-        assert (await client.get("/items", params={"limit": limit})).status_code == 200
+    one = await client.get("/items", params={"limit": 1})
+    hundred = await client.get("/items", params={"limit": 100})
+
+    assert [item["id"] for item in one.json()] == ids[:1]
+    assert [item["id"] for item in hundred.json()] == ids[:100]
+
+
+async def test_list_items_orders_ids_by_their_bytes(client: AsyncClient) -> None:
+    # "C" collation: upper case, then "_", then lower case, then non-ASCII, on every server.
+    for item_id in ("é", "a", "_", "B"):
+        await create(client, item_id)
+
+    response = await client.get("/items")
+
+    assert [item["id"] for item in response.json()] == ["B", "_", "a", "é"]
 
 
 async def test_list_items_limit_out_of_range_is_422(client: AsyncClient) -> None:
@@ -159,6 +176,7 @@ async def test_delete_item_is_204_then_404(client: AsyncClient) -> None:
     second = await client.delete("/items/a")
 
     assert (first.status_code, first.content) == (204, b"")
+    assert "content-type" not in first.headers
     assert second.status_code == 404
     assert second.json() == {"detail": "Item with identifier a does not exists"}
     assert (await client.get("/items/a")).status_code == 404
@@ -188,3 +206,41 @@ async def test_create_item_past_its_limits_is_422(client: AsyncClient) -> None:
     for body in bad_bodies:
         response = await client.post("/items", json=body)
         assert response.status_code == 422, body
+
+
+async def test_create_item_with_too_long_id_says_characters(client: AsyncClient) -> None:
+    response = await client.post("/items", json={"id": "i" * 65, "name": "n"})
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["msg"] == "String should have at most 64 characters"
+
+
+REACHABLE_IDS = ["a b", "100%", "what?", "#1", "a+b", "é-ü", "~", "semi;colon", "back\\slash",
+                 "...", "a.b", "🙂", "%2F"]  # fmt: skip
+
+
+@pytest.mark.parametrize("item_id", REACHABLE_IDS)
+async def test_an_accepted_id_is_reachable_by_its_percent_encoded_path(
+    client: AsyncClient, item_id: str
+) -> None:
+    path = f"/items/{quote(item_id, safe='')}"
+    created = await create(client, item_id)
+
+    read = await client.get(path)
+    patched = await client.patch(path, json={"name": "Renamed"})
+    deleted = await client.delete(path)
+
+    assert (read.status_code, read.json()) == (200, created)
+    assert (patched.status_code, patched.json()["id"]) == (200, item_id)
+    assert deleted.status_code == 204
+    assert (await client.get(path)).status_code == 404
+
+
+@pytest.mark.parametrize("item_id", ["a/b", "/", ".", ".."])
+async def test_create_item_with_an_id_no_path_reaches_is_422(
+    client: AsyncClient, item_id: str
+) -> None:
+    response = await client.post("/items", json={"id": item_id, "name": "n"})
+
+    assert response.status_code == 422
+    assert "no URL could reach it" in response.json()["detail"][0]["msg"]

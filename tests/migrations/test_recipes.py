@@ -25,11 +25,11 @@ def just(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(
     ("recipe", "command"),
     [
-        (["migrate"], "uv run --frozen python -m app.migrations"),
+        (["migrate"], "uv run --locked python -m app.migrations"),
         # The message reaches Alembic as one argument, whatever quotes or `$` it holds.
         (
             ["revision", 'it\'s "$HOME"'],
-            'uv run --frozen python -m app.migrations.autogenerate "$1"',
+            'uv run --locked python -m app.migrations.autogenerate "$1"',
         ),
     ],
 )

@@ -1,10 +1,15 @@
-"""Startup while PostgreSQL is still coming up: the lifespan's retry waits for it."""
+"""Startup while PostgreSQL is still down: the lifespan's retry waits for it."""
 
 import asyncio
 import time
 
 from devstack.app_process import AppProcess
+from devstack.servers import answers_ok
 from tests.reliability.conftest import Stack
+
+
+def answers_health(app: AppProcess) -> bool:
+    return answers_ok(f"{app.url}/health")
 
 
 async def test_app_starts_when_postgres_appears_during_the_retry(stack: Stack) -> None:
@@ -14,6 +19,7 @@ async def test_app_starts_when_postgres_appears_during_the_retry(stack: Stack) -
     try:
         app.start()
         await asyncio.sleep(2)  # the scenario: Postgres appears two seconds into the retry
+        assert not answers_health(app)  # still retrying, not serving without its database
         await asyncio.to_thread(stack.postgres.start)
         started = time.monotonic()
         await asyncio.to_thread(app.wait_ready, 30)

@@ -4,7 +4,7 @@ from collections.abc import AsyncGenerator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.db.exceptions import DatabaseUnavailableError
 from app.db.postgres.engine import async_session, get_autocommit_engine, get_engine, is_unavailable
@@ -43,3 +43,11 @@ async def _close(session: AsyncSession, *, rollback_due: bool) -> None:
 # pool as large as the concurrency is never short (no overflow connections opened and closed
 # under load), and a failing close can still answer 503.
 PgSessionDep = Annotated[AsyncSession, Depends(get_postgres_session, scope="function")]
+
+
+async def get_postgres_engine() -> AsyncEngine:
+    """The process's engine, for checks that need a connection rather than a session."""
+    return get_engine()
+
+
+PgEngineDep = Annotated[AsyncEngine, Depends(get_postgres_engine)]

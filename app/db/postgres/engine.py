@@ -4,6 +4,8 @@ Nothing connects at import: the engine is created by the first `get_engine()` ca
 asyncpg opens connections only when a session first needs one.
 """
 
+import logging
+
 from sqlalchemy import URL
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
@@ -26,6 +28,15 @@ CONNECTION_ERRORS: tuple[type[Exception], ...] = (
     InterfaceError,
 )
 
+# SQLSTATEs of a server that is going away, coming back or out of slots: each clears by
+# itself, so it is an outage (503, retried at startup), not a bug. Class 08 is "connection
+# exception"; 57P01/57P02 an admin or crash shutdown, 57P03 "the database system is starting
+# up" (also shutting down, or a standby not yet accepting connections); 53300 "too many
+# clients". Not 57P04 (database dropped) nor the rest of class 53 (disk full, out of memory):
+# those need a person.
+UNAVAILABLE_SQLSTATE_CLASS = "08"
+UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+
 # SQLSTATE class 28: the server refused the login (wrong user or password).
 LOGIN_REFUSED_CLASS = "28"
 
@@ -33,22 +44,62 @@ _engine: AsyncEngine | None = None
 _autocommit_engine: AsyncEngine | None = None
 
 
+def _sqlstate(exc: BaseException) -> str:
+    if not isinstance(exc, DBAPIError):
+        return ""
+    return getattr(exc.orig, "sqlstate", None) or ""
+
+
 def is_login_refused(exc: BaseException) -> bool:
     """Whether the server rejected our credentials."""
-    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or ""
-    return isinstance(exc, DBAPIError) and sqlstate.startswith(LOGIN_REFUSED_CLASS)
+    return _sqlstate(exc).startswith(LOGIN_REFUSED_CLASS)
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """Whether the server is unreachable, hanging, going away, coming back or out of slots."""
+    if isinstance(exc, CONNECTION_ERRORS):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True  # SQLAlchemy saw the connection die and has dropped it from the pool
+    sqlstate = _sqlstate(exc)
+    return sqlstate.startswith(UNAVAILABLE_SQLSTATE_CLASS) or sqlstate in UNAVAILABLE_SQLSTATES
+
+
+def describe_failure(exc: BaseException) -> str:
+    """The driver's error class and SQLSTATE, for messages: never its text, which may hold a URL."""
+    driver_error = exc.orig.__cause__ if isinstance(exc, DBAPIError) and exc.orig else None
+    name = type(driver_error or exc).__name__
+    sqlstate = _sqlstate(exc)
+    return f"{name}, SQLSTATE {sqlstate}" if sqlstate else name
 
 
 def is_unavailable(exc: BaseException) -> bool:
-    """Whether the database cannot serve us now: unreachable, hanging or refusing the login."""
-    return isinstance(exc, CONNECTION_ERRORS) or is_login_refused(exc)
+    """Whether the database cannot serve us now: a connection error or a refused login."""
+    return is_connection_error(exc) or is_login_refused(exc)
+
+
+# SQLAlchemy echoes the BEGIN and ROLLBACK it does not send in autocommit; for every read that
+# looks as if something was rolled back. The echo keeps the statements a request runs.
+AUTOCOMMIT_BOOKKEEPING = (
+    "BEGIN (implicit; DBAPI should not BEGIN due to autocommit mode)",
+    "ROLLBACK using DBAPI connection.rollback()",
+)
+
+
+class _WithoutAutocommitBookkeeping(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(AUTOCOMMIT_BOOKKEEPING)
+
+
+_ECHO_FILTER = _WithoutAutocommitBookkeeping()
 
 
 def create_engine(settings: Settings, url: URL | None = None) -> AsyncEngine:
     """An engine configured from settings; `url` points it at another database."""
+    logging.getLogger("sqlalchemy.engine.Engine").addFilter(_ECHO_FILTER)  # idempotent
     return create_async_engine(
         url or settings.postgres_database_url,
-        echo=settings.POSTGRES_ECHO,
+        echo=settings.postgres_echo,
         pool_size=settings.POSTGRES_POOL_SIZE,
         max_overflow=settings.POSTGRES_MAX_OVERFLOW,
         pool_recycle=settings.POSTGRES_POOL_RECYCLE,

@@ -9,15 +9,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 from tenacity import (
     AsyncRetrying,
-    RetryError,
-    retry_if_exception_type,
+    retry_if_exception,
     stop_after_attempt,
     wait_fixed,
 )
 
 from app.core.config import Settings, get_settings
 from app.db.exceptions import DatabaseUnavailableError
-from app.db.postgres.engine import CONNECTION_ERRORS, dispose_engine, is_login_refused
+from app.db.postgres.engine import (
+    describe_failure,
+    dispose_engine,
+    is_connection_error,
+    is_login_refused,
+)
 
 ATTEMPTS = 10
 WAIT_SECONDS = 0.5
@@ -44,23 +48,24 @@ async def init_postgres_db(settings: Settings | None = None) -> None:
     retrying = AsyncRetrying(
         stop=stop_after_attempt(ATTEMPTS),
         wait=wait_fixed(WAIT_SECONDS),
-        retry=retry_if_exception_type(CONNECTION_ERRORS),
+        retry=retry_if_exception(is_connection_error),
+        reraise=True,  # after the last attempt, its own error
     )
-    server = f"PostgreSQL at {settings.postgres_location}"
     try:
         async for attempt in retrying:
             with attempt:
                 await _create_database(settings)
                 await _recreate_tables(settings)
-    except RetryError as exc:
-        error = exc.last_attempt.exception()
-        reason = f"no connection after {ATTEMPTS} attempts ({type(error).__name__})"
-        raise DatabaseUnavailableError(server, reason) from error
     except Exception as exc:
-        if is_login_refused(exc):
+        if is_connection_error(exc):
+            reason = f"no connection after {ATTEMPTS} attempts ({describe_failure(exc)})"
+        elif is_login_refused(exc):
             reason = "login refused; check POSTGRES_USER and POSTGRES_PASSWORD"
-            raise DatabaseUnavailableError(server, reason) from exc
-        raise
+        else:
+            raise
+        raise DatabaseUnavailableError(
+            f"PostgreSQL at {settings.postgres_location}", reason
+        ) from exc
 
 
 async def close_postgres_db() -> None:
@@ -103,7 +108,7 @@ def _one_off_engine(settings: Settings, database: str, **options: str) -> AsyncE
     return create_async_engine(
         settings.postgres_url_for(database),
         poolclass=NullPool,
-        echo=settings.POSTGRES_ECHO,
+        echo=settings.postgres_echo,
         connect_args={
             "timeout": settings.POSTGRES_CONNECT_TIMEOUT,
             "command_timeout": DDL_TIMEOUT_SECONDS,

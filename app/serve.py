@@ -1,0 +1,72 @@
+"""Serve the app for production: `python -m app.serve [--host HOST] [--port PORT]`.
+
+uvicorn runs `WEB_CONCURRENCY` worker processes (one per CPU unless set) without reload, and
+trusts X-Forwarded-* headers only from `FORWARDED_ALLOW_IPS`. SIGTERM stops accepting, lets
+the requests in flight finish, closes each worker's database clients and exits.
+"""
+
+import argparse
+import os
+import sys
+
+import uvicorn
+from pydantic import ValidationError
+from uvicorn.config import STARTUP_FAILURE
+from uvicorn.supervisors import Multiprocess
+
+from app.core.config import get_settings
+
+APP = "app.main:app"
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on: its affinity mask (a container's cpuset) where known."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The address to bind; everything else comes from the settings."""
+    parser = argparse.ArgumentParser(prog="python -m app.serve", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
+    return parser.parse_args(argv)
+
+
+def serve(config: uvicorn.Config) -> int:
+    """Serve until told to stop; the exit status, 3 when the app could not start.
+
+    `uvicorn.run` stops but exits 0 when one of several workers fails to start: an orchestrator
+    would take that for a clean stop, so the supervisor's workers are checked here.
+    """
+    if config.workers == 1:
+        server = uvicorn.Server(config)
+        server.run()
+        return 0 if server.started else STARTUP_FAILURE
+    supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+    supervisor.run()
+    failed = any(worker.exitcode == STARTUP_FAILURE for worker in supervisor.processes)
+    return STARTUP_FAILURE if failed else 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run uvicorn with the workers and trusted proxies the settings name."""
+    args = parse_args(argv)
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        sys.exit(f"Invalid settings: {exc}")
+    config = uvicorn.Config(
+        APP,
+        host=args.host,
+        port=args.port,
+        workers=settings.WEB_CONCURRENCY or available_cpus(),
+        proxy_headers=True,
+        forwarded_allow_ips=settings.FORWARDED_ALLOW_IPS,
+    )
+    sys.exit(serve(config))
+
+
+if __name__ == "__main__":
+    main()

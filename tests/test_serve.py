@@ -1,0 +1,224 @@
+"""`python -m app.serve`: several uvicorn workers serve the contract and stop cleanly on SIGTERM."""
+
+import http.client
+import json
+import os
+import secrets
+import signal
+import socket
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from devstack.app_process import ServingProcess
+from devstack.servers import free_port, wait_until
+
+WORKERS = 2
+HEALTH_BODY = b'{"status":"ok"}'
+
+
+class Served(ServingProcess):
+    """`python -m app.serve` with `workers` workers on a free port of 127.0.0.1."""
+
+    def __init__(self, env: dict[str, str], log_path: Path, workers: int = WORKERS) -> None:
+        self.port = free_port()
+        argv = [sys.executable, "-m", "app.serve", "--port", str(self.port)]
+        super().__init__(argv, {**env, "WEB_CONCURRENCY": str(workers)}, log_path)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def workers(self) -> list[psutil.Process]:
+        """The worker processes: children spawned by multiprocessing (not its resource tracker)."""
+        children = psutil.Process(self.pid).children()
+        return [child for child in children if "spawn_main" in " ".join(child.cmdline())]
+
+    def worker_holding(self, sock: socket.socket) -> int | None:
+        """The pid of the worker that accepted `sock`'s connection, if one has."""
+        client = sock.getsockname()
+        for worker in self.workers():
+            if any(c.raddr == client for c in worker.net_connections("tcp")):
+                return worker.pid
+        return None
+
+
+@contextmanager
+def serving(env: dict[str, str], log_path: Path, workers: int = WORKERS) -> Iterator[Served]:
+    """The serving command, answering `/health`; stopped afterwards."""
+    server = Served(env, log_path, workers)
+    server.start()
+    try:
+        server.wait_answering(f"{server.url}/health")
+        yield server
+    finally:
+        server.terminate()
+
+
+@pytest.fixture
+def served(test_env: dict[str, str], pg_engine: object, tmp_path: Path) -> Iterator[Served]:
+    """The serving command with two workers on this run's databases (tables created)."""
+    with serving(test_env, tmp_path / "serve.log") as server:
+        yield server
+
+
+def request(
+    connection: http.client.HTTPConnection, method: str, path: str, body: object = None
+) -> tuple[int, object]:
+    """One request on a kept-alive connection: status and decoded JSON."""
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+    connection.request(
+        method, path, body=None if body is None else json.dumps(body), headers=headers
+    )
+    response = connection.getresponse()
+    return response.status, json.loads(response.read())
+
+
+def serve_both_databases(served: Served) -> int | None:
+    """Create and read an item and an event on one connection; the worker that served them."""
+    connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)
+    try:
+        item_id = f"worker-{secrets.token_hex(4)}"
+        created_item = request(connection, "POST", "/items", {"id": item_id, "name": "W"})
+        read_item = request(connection, "GET", f"/items/{item_id}")
+        status, event = request(connection, "POST", "/events", {"type": "worker"})
+        assert isinstance(event, dict)
+        read_event = request(connection, "GET", f"/events/{event['id']}")
+        assert (created_item[0], read_item[0], status, read_event[0]) == (201, 200, 201, 200)
+        assert read_item[1] == created_item[1]
+        assert read_event[1] == event
+        assert connection.sock is not None
+        return served.worker_holding(connection.sock)
+    finally:
+        connection.close()
+
+
+def test_two_workers_serve_items_and_events(served: Served) -> None:
+    served_by: list[int | None] = []
+
+    def both_workers_served() -> bool:
+        served_by.append(serve_both_databases(served))
+        return len(served_by) >= 5 and len(set(served_by)) == WORKERS
+
+    # The kernel hands each new connection to whichever worker accepts first: keep asking.
+    wait_until(both_workers_served, timeout=30, what="requests served by both workers")
+
+    assert set(served_by) == {worker.pid for worker in served.workers()}
+
+
+def open_in_flight(served: Served, path: str, body: bytes) -> socket.socket:
+    """A POST whose headers and half its body a worker has read: a request in flight.
+
+    A `GET /health` pipelined before it in the same write comes back first, so the worker
+    has parsed what followed it too.
+    """
+    sock = socket.create_connection(("127.0.0.1", served.port), timeout=10)
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    sock.sendall(b"GET /health HTTP/1.1\r\nHost: test\r\n\r\n" + head + body[: len(body) // 2])
+    answer = b""
+    while not answer.endswith(HEALTH_BODY):
+        chunk = sock.recv(65_536)
+        assert chunk, answer
+        answer += chunk
+    return sock
+
+
+def finish_request(sock: socket.socket, body: bytes) -> bytes:
+    """Send the rest of the body; the whole answer, read until the server closes."""
+    sock.sendall(body[len(body) // 2 :])
+    response = b""
+    while chunk := sock.recv(65_536):
+        response += chunk
+    sock.close()
+    return response
+
+
+def in_flight_body(number: int) -> tuple[str, bytes]:
+    """Alternately an item and an event, so both databases are in use at shutdown."""
+    if number % 2:
+        return "/events", json.dumps({"type": "shutdown", "payload": {"n": number}}).encode()
+    item = {"id": f"shutdown-{secrets.token_hex(4)}", "name": "S"}
+    return "/items", json.dumps(item).encode()
+
+
+def test_sigterm_to_the_parent_lets_every_worker_finish_its_requests_and_exit(
+    served: Served,
+) -> None:
+    in_flight: list[tuple[socket.socket, bytes]] = []
+    holders: set[int | None] = set()
+
+    def both_workers_busy() -> bool:
+        path, body = in_flight_body(len(in_flight))
+        sock = open_in_flight(served, path, body)
+        in_flight.append((sock, body))
+        holders.add(served.worker_holding(sock))
+        return len(in_flight) >= 4 and holders == {w.pid for w in served.workers()}
+
+    wait_until(both_workers_busy, timeout=30, what="requests in flight on both workers")
+    workers = served.workers()
+    assert len(workers) == WORKERS
+    assert served.process is not None
+    served.process.send_signal(signal.SIGTERM)  # to the parent only, as `docker stop` does
+    started = time.monotonic()
+
+    responses = [finish_request(sock, body) for sock, body in in_flight]
+    status = served.wait_exit(timeout=10)
+
+    assert time.monotonic() - started < 10
+    assert all(r.startswith(b"HTTP/1.1 201 ") for r in responses), responses
+    # The parent exits 0 once its workers are joined; a lone worker re-raises the signal.
+    assert status in (0, -signal.SIGTERM), served.output()
+    output = served.output()
+    for worker in workers:
+        assert not worker.is_running()
+        assert f"Finished server process [{worker.pid}]" in output, output
+    assert output.count("Application shutdown complete.") == WORKERS, output
+    for noise in ("Traceback", "Task was destroyed", "nclosed", "ERROR", "Exception"):
+        assert noise not in output, output
+
+
+@pytest.mark.parametrize(("allowed", "scheme"), [("127.0.0.1", "https"), ("192.0.2.1", "http")])
+def test_forwarded_proto_is_trusted_only_from_forwarded_allow_ips(
+    test_env: dict[str, str], tmp_path: Path, allowed: str, scheme: str
+) -> None:
+    env = {**test_env, "FORWARDED_ALLOW_IPS": allowed}
+    with serving(env, tmp_path / "serve.log", workers=1) as server:
+        # The trailing-slash redirect builds its Location from the scheme the app believes.
+        response = httpx.get(f"{server.url}/items/", headers={"X-Forwarded-Proto": "https"})
+
+    assert response.status_code == 307
+    assert response.headers["location"] == f"{scheme}://127.0.0.1:{server.port}/items"
+
+
+def test_a_worker_that_cannot_start_stops_the_server_with_status_3(
+    test_env: dict[str, str], tmp_path: Path
+) -> None:
+    server = Served({**test_env, "MONGO_PORT": str(free_port())}, tmp_path / "serve.log")
+    server.start()
+
+    status = server.wait_exit(timeout=60)
+
+    assert status == 3, server.output()  # uvicorn's startup-failure status
+    assert "Startup failed: MongoDB at" in server.output()
+    assert "Traceback" not in server.output()
+
+
+def test_invalid_settings_stop_the_command_with_one_clear_message(tmp_path: Path) -> None:
+    server = Served({"PATH": os.environ.get("PATH", "")}, tmp_path / "serve.log", workers=0)
+    server.start()
+
+    status = server.wait_exit(timeout=30)
+
+    assert status == 1
+    assert "Invalid settings" in server.output()
+    assert "WEB_CONCURRENCY" in server.output()
+    assert "Traceback" not in server.output()
