@@ -66,9 +66,9 @@ def app_settings(servers: tuple[PostgresServer, MongoServer]) -> dict[str, str]:
         "POSTGRES_DB": database,
         "MONGO_DB": database,
         "POSTGRES_ECHO": "false",
-        # One worker: development workers would each drop and create the tables at startup,
-        # concurrently. tests/test_serve.py runs the serving command with two.
-        "WEB_CONCURRENCY": "1",
+        # Two workers on the 2-core CI machine whatever its CPU count: they recreate the tables
+        # one after the other (an advisory lock), as replicas starting together would.
+        "WEB_CONCURRENCY": "2",
     }
 
 
