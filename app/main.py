@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 
 from app.core.body_limit import RequestBodyLimit
 from app.core.config import InsecureSettingsError, ensure_production_ready, get_settings
+from app.core.logs import log_database_locations, show_info_lines
 from app.core.startup import OneLineStartupErrors, StartupError
 from app.db import close_postgres_db, init_postgres_db, mongo_db
 from app.db.exceptions import (
@@ -50,6 +51,8 @@ def tune_garbage_collector() -> None:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Open the databases in order (recreating tables in development), close in reverse."""
     settings = get_settings()
+    show_info_lines()
+    log_database_locations(settings)
     try:
         ensure_production_ready(settings)
         if settings.ENVIRONMENT == "development":

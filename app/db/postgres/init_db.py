@@ -3,6 +3,8 @@
 In production, use migrations (e.g. Alembic): `init_postgres_db` drops every table.
 """
 
+import ssl
+
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -10,6 +12,7 @@ from tenacity import (
     AsyncRetrying,
     RetryError,
     retry_if_exception_type,
+    retry_if_not_exception_type,
     stop_after_attempt,
     wait_fixed,
 )
@@ -17,7 +20,13 @@ from tenacity import (
 from app.core.config import Settings, get_settings
 from app.db.exceptions import DatabaseUnavailableError
 from app.db.postgres.base import Base
-from app.db.postgres.engine import CONNECTION_ERRORS, dispose_engine, is_login_refused
+from app.db.postgres.engine import (
+    CERTIFICATE_ERRORS,
+    CONNECTION_ERRORS,
+    connect_arguments,
+    dispose_engine,
+    is_login_refused,
+)
 
 ATTEMPTS = 10
 WAIT_SECONDS = 0.5
@@ -40,7 +49,8 @@ async def init_postgres_db(settings: Settings | None = None) -> None:
     retrying = AsyncRetrying(
         stop=stop_after_attempt(ATTEMPTS),
         wait=wait_fixed(WAIT_SECONDS),
-        retry=retry_if_exception_type(CONNECTION_ERRORS),
+        retry=retry_if_exception_type(CONNECTION_ERRORS)
+        & retry_if_not_exception_type(CERTIFICATE_ERRORS),
     )
     server = f"PostgreSQL at {settings.postgres_location}"
     try:
@@ -52,6 +62,9 @@ async def init_postgres_db(settings: Settings | None = None) -> None:
         error = exc.last_attempt.exception()
         reason = f"no connection after {ATTEMPTS} attempts ({type(error).__name__})"
         raise DatabaseUnavailableError(server, reason) from error
+    except ssl.SSLCertVerificationError as exc:
+        reason = f"certificate verify failed ({exc.verify_message}); check sslmode and sslrootcert"
+        raise DatabaseUnavailableError(server, reason) from exc
     except Exception as exc:
         if is_login_refused(exc):
             reason = "login refused; check POSTGRES_USER and POSTGRES_PASSWORD"
@@ -95,9 +108,6 @@ def _one_off_engine(settings: Settings, database: str, **options: str) -> AsyncE
         settings.postgres_url_for(database),
         poolclass=NullPool,
         echo=settings.POSTGRES_ECHO,
-        connect_args={
-            "timeout": settings.POSTGRES_CONNECT_TIMEOUT,
-            "command_timeout": DDL_TIMEOUT_SECONDS,
-        },
+        connect_args=connect_arguments(settings, command_timeout=DDL_TIMEOUT_SECONDS),
         **options,
     )
