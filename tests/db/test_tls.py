@@ -198,15 +198,3 @@ async def test_mongo_url_tls_options_reach_the_driver(
     finally:
         await mongo.disconnect()
     assert mongo_proxy.handshakes >= 1
-
-
-async def test_mongo_url_with_the_wrong_ca_is_refused_naming_the_server(
-    settings: Settings, mongo_proxy: TlsProxy, other_authority: Authority
-) -> None:
-    untrusted = Settings(MONGO_URL=mongo_url(settings, mongo_proxy, other_authority))
-
-    with pytest.raises(DatabaseUnavailableError) as caught:
-        await MongoDb().connect(untrusted)
-
-    assert str(caught.value).startswith(f"MongoDB at localhost:{mongo_proxy.port}/")
-    assert mongo_proxy.handshakes == 0
