@@ -16,6 +16,7 @@ from app.core.config import (
     get_settings,
 )
 from app.core.errors import add_error_handlers
+from app.core.logs import log_database_locations, show_info_lines
 from app.core.startup import OneLineStartupErrors, StartupError
 from app.db import close_postgres_db, init_postgres_db, mongo_db
 from app.db.exceptions import DatabaseError
@@ -44,6 +45,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     Development recreates the tables; production only checks that the migrations have run.
     """
     settings = get_settings()
+    show_info_lines()
+    log_database_locations(settings)
     try:
         ensure_production_ready(settings)
         if settings.ENVIRONMENT == "development":

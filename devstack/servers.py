@@ -161,8 +161,10 @@ class PostgresServer(_Server):
         wait_until(self._accepts_connections, timeout=START_TIMEOUT_SECONDS, what="PostgreSQL")
 
     def env(self) -> dict[str, str]:
-        """The `POSTGRES_*` settings that point the app at this server."""
+        """The `POSTGRES_*` settings that point the app at this server (a POSTGRES_URL from
+        `.env` would win over them, so it is blanked)."""
         return {
+            "POSTGRES_URL": "",
             "POSTGRES_HOST": "127.0.0.1",
             "POSTGRES_PORT": str(self.port),
             "POSTGRES_USER": self.user,
@@ -253,8 +255,9 @@ class MongoServer(_Server):
         wait_until(self._answers_ping, timeout=START_TIMEOUT_SECONDS, what=self.kind)
 
     def env(self) -> dict[str, str]:
-        """The `MONGO_*` settings that point the app at this server."""
+        """The `MONGO_*` settings that point the app at this server (MONGO_URL blanked)."""
         return {
+            "MONGO_URL": "",
             "MONGO_HOST": "127.0.0.1",
             "MONGO_PORT": str(self.port),
             "MONGO_USER": self.user,

@@ -75,6 +75,9 @@ def test_env(server_env: dict[str, str]) -> Iterator[dict[str, str]]:
         "POSTGRES_DB": f"syncdesk_test_{RUN_ID}",
         "MONGO_DB": f"syncdesk_test_{RUN_ID}",
         "POSTGRES_ECHO": "false",
+        # A URL in the environment or `.env` would win over the parts: never the developer's.
+        "POSTGRES_URL": "",
+        "MONGO_URL": "",
     }
     with pytest.MonkeyPatch.context() as patch:
         for name, value in env.items():

@@ -3,13 +3,17 @@
 import json
 import os
 import re
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Annotated, Literal
-from urllib.parse import quote_plus
+from pathlib import Path
+from typing import Annotated, Literal, Self
+from urllib.parse import quote_plus, unquote_plus
 
-from pydantic import BeforeValidator, Field, SecretStr, field_validator
+from pydantic import BeforeValidator, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy import URL
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 Environment = Literal["development", "test", "production"]
 
@@ -31,6 +35,17 @@ def split_origins(value: object) -> object:
     if value.lstrip().startswith("["):
         return json.loads(value)
     return [origin.strip() for origin in value.split(",") if origin.strip()]
+
+
+# What managed services hand out; all mean PostgreSQL, reached here through asyncpg.
+POSTGRES_URL_SCHEMES = frozenset({"postgres", "postgresql", "postgresql+asyncpg"})
+# libpq's modes, weakest first; asyncpg implements the same ones.
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+# The only query parameters of POSTGRES_URL: libpq's TLS options, turned into asyncpg's `ssl`.
+POSTGRES_URL_QUERY_KEYS = frozenset({"sslmode", "sslrootcert"})
+# `sslrootcert=system`: the operating system's certificate authorities, as in libpq 16+.
+SYSTEM_ROOT_CERTIFICATES = "system"
+MONGO_URL_SCHEMES = ("mongodb://", "mongodb+srv://")
 
 
 class Settings(BaseSettings):
@@ -58,6 +73,20 @@ class Settings(BaseSettings):
     POSTGRES_PORT: int = Field(5432, ge=1, le=65535, description="PostgreSQL port.")
     POSTGRES_DB: str = Field(
         "syncdesk_db", description="The app's database; created if missing in development."
+    )
+    POSTGRES_URL: SecretStr = Field(
+        default=SecretStr(""),
+        description=(
+            "A full postgres:// or postgresql:// URL, with optional sslmode and sslrootcert; "
+            "when set it replaces POSTGRES_HOST, PORT, USER, PASSWORD and DB."
+        ),
+    )
+    POSTGRES_TRANSACTION_POOLER: bool = Field(
+        default=False,
+        description=(
+            "Set when PostgreSQL is reached through a transaction-mode pooler such as "
+            "PgBouncer: no prepared-statement cache, unique statement names, reads in transactions."
+        ),
     )
     POSTGRES_ECHO: bool | None = Field(
         None,
@@ -104,6 +133,13 @@ class Settings(BaseSettings):
     MONGO_DB: str = Field("syncdesk_db", description="The app's MongoDB database.")
     MONGO_AUTH_SOURCE: str = Field(
         "admin", description="Database the Mongo user is defined in (the image's root: `admin`)."
+    )
+    MONGO_URL: SecretStr = Field(
+        default=SecretStr(""),
+        description=(
+            "A full mongodb:// or mongodb+srv:// URL, passed to the driver as is; when set it "
+            "replaces MONGO_HOST, PORT, USER, PASSWORD and AUTH_SOURCE, and its database MONGO_DB."
+        ),
     )
     MONGO_TIMEOUT_MS: int = Field(
         1500,
@@ -169,6 +205,20 @@ class Settings(BaseSettings):
             return self.API_DOCS
         return self.ENVIRONMENT != "production"
 
+    @model_validator(mode="after")
+    def _take_parts_from_urls(self) -> Self:
+        """A full URL wins: the parts are replaced by its own, so every use of them follows it."""
+        if postgres_url := self.POSTGRES_URL.get_secret_value():
+            url = parse_postgres_url(postgres_url)
+            self.POSTGRES_HOST, self.POSTGRES_PORT = url.host or "", url.port or 5432
+            self.POSTGRES_USER = url.username or ""
+            self.POSTGRES_PASSWORD = SecretStr(url.password or "")
+            self.POSTGRES_DB = url.database or ""
+        if mongo_url := self.MONGO_URL.get_secret_value():
+            _, database = mongo_url_parts(mongo_url)
+            self.MONGO_DB = database or self.MONGO_DB
+        return self
+
     @property
     def postgres_database_url(self) -> URL:
         """The asyncpg URL of the app's database; `URL.create` escapes every part."""
@@ -178,12 +228,19 @@ class Settings(BaseSettings):
         """The asyncpg URL of another database on the same server."""
         return URL.create(
             "postgresql+asyncpg",
-            username=self.POSTGRES_USER,
-            password=self.POSTGRES_PASSWORD.get_secret_value(),
+            username=self.POSTGRES_USER or None,
+            password=self.POSTGRES_PASSWORD.get_secret_value() or None,
             host=self.POSTGRES_HOST,
             port=self.POSTGRES_PORT,
             database=database,
         )
+
+    @property
+    def postgres_ssl_options(self) -> dict[str, str]:
+        """POSTGRES_URL's libpq TLS options (`sslmode`, `sslrootcert`); empty without a URL."""
+        if not (postgres_url := self.POSTGRES_URL.get_secret_value()):
+            return {}
+        return {key: str(value) for key, value in parse_postgres_url(postgres_url).query.items()}
 
     @property
     def postgres_location(self) -> str:
@@ -191,8 +248,15 @@ class Settings(BaseSettings):
         return f"{self.POSTGRES_HOST}:{self.POSTGRES_PORT}/{self.POSTGRES_DB}"
 
     @property
+    def postgres_source(self) -> str:
+        """Which settings name the PostgreSQL server, for the startup log."""
+        return "POSTGRES_URL" if self.POSTGRES_URL.get_secret_value() else "POSTGRES_HOST"
+
+    @property
     def mongo_database_url(self) -> str:
-        """The MongoDB URL; user and password are percent-escaped."""
+        """MONGO_URL as given, else one built from the parts (user and password escaped)."""
+        if mongo_url := self.MONGO_URL.get_secret_value():
+            return mongo_url
         address = f"{self.MONGO_HOST}:{self.MONGO_PORT}/{self.MONGO_DB}"
         password = self.MONGO_PASSWORD.get_secret_value()
         if not (self.MONGO_USER and password):
@@ -202,8 +266,67 @@ class Settings(BaseSettings):
 
     @property
     def mongo_location(self) -> str:
-        """Host, port and database, for messages: never the credentials."""
+        """Host(s), port and database, for messages: never the credentials."""
+        if mongo_url := self.MONGO_URL.get_secret_value():
+            hosts, _ = mongo_url_parts(mongo_url)
+            return f"{hosts}/{self.MONGO_DB}"
         return f"{self.MONGO_HOST}:{self.MONGO_PORT}/{self.MONGO_DB}"
+
+    @property
+    def mongo_source(self) -> str:
+        """Which settings name the MongoDB server, for the startup log."""
+        return "MONGO_URL" if self.MONGO_URL.get_secret_value() else "MONGO_HOST"
+
+
+# Errors below name what is wrong, never the URL: it holds a password.
+
+
+def parse_postgres_url(text: str) -> URL:
+    """POSTGRES_URL parsed by SQLAlchemy and checked: scheme, host, database, TLS options."""
+    try:
+        url = make_url(text)
+    except (ArgumentError, ValueError):
+        raise ValueError(
+            "POSTGRES_URL is not a URL of the form postgresql://user:password@host:port/database"
+        ) from None
+    if url.drivername not in POSTGRES_URL_SCHEMES:
+        raise ValueError("POSTGRES_URL must start with postgres:// or postgresql://")
+    if not (url.host and url.database):
+        raise ValueError("POSTGRES_URL must name a host and a database")
+    if "@" in url.host:
+        raise ValueError("POSTGRES_URL: percent-escape '@' in the user name and password (%40)")
+    if unknown := sorted(set(url.query) - POSTGRES_URL_QUERY_KEYS):
+        raise ValueError(
+            f"POSTGRES_URL: unsupported parameter(s) {', '.join(unknown)}; "
+            f"supported: {', '.join(sorted(POSTGRES_URL_QUERY_KEYS))}"
+        )
+    _check_ssl_options(url.query)
+    return url
+
+
+def _check_ssl_options(query: Mapping[str, str | tuple[str, ...]]) -> None:
+    sslmode, sslrootcert = query.get("sslmode"), query.get("sslrootcert")
+    if isinstance(sslmode, tuple) or isinstance(sslrootcert, tuple):
+        raise ValueError("POSTGRES_URL: sslmode and sslrootcert may appear once each")
+    if sslmode is not None and sslmode not in SSL_MODES:
+        raise ValueError(f"POSTGRES_URL: sslmode must be one of {', '.join(SSL_MODES)}")
+    if sslrootcert not in (None, SYSTEM_ROOT_CERTIFICATES) and not Path(sslrootcert).is_file():
+        raise ValueError(f"POSTGRES_URL: sslrootcert file {sslrootcert} does not exist")
+
+
+def mongo_url_parts(text: str) -> tuple[str, str]:
+    """The host list (for mongodb+srv, the SRV name) and database of a MongoDB URL."""
+    scheme = next((scheme for scheme in MONGO_URL_SCHEMES if text.startswith(scheme)), None)
+    if scheme is None:
+        raise ValueError("MONGO_URL must start with mongodb:// or mongodb+srv://")
+    # The driver's own split: credentials end at the last "@", the hosts at the first "/".
+    authority, _, path = text.removeprefix(scheme).partition("/")
+    hosts, database = authority.rpartition("@")[2], path.partition("?")[0]
+    if "@" in database:
+        raise ValueError("MONGO_URL: percent-escape '/' in the user name and password (%2F)")
+    if not hosts:
+        raise ValueError("MONGO_URL must name a host")
+    return hosts, unquote_plus(database)
 
 
 class InsecureSettingsError(ValueError):

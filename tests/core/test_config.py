@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import quote, quote_plus, unquote_plus
 
 import pytest
 from pydantic import SecretStr
@@ -155,3 +155,118 @@ def test_the_suite_ignores_a_dotenv_in_the_working_directory(
     settings = get_settings()
 
     assert (settings.MAX_BODY_BYTES, settings.ENVIRONMENT) == (1_048_576, "development")
+
+
+MANAGED_URL = "postgres://app%40corp:{password}@db.example.com:6543/appdb?sslmode=require"
+
+
+def test_postgres_url_wins_over_the_parts_and_is_rewritten_for_asyncpg() -> None:
+    url = MANAGED_URL.format(password=quote(HOSTILE_PASSWORD, safe=""))
+    settings = settings_of(POSTGRES_URL=url, POSTGRES_HOST="ignored", POSTGRES_DB="ignored")
+
+    rendered = settings.postgres_database_url.render_as_string(hide_password=False)
+    parsed = make_url(rendered)
+
+    assert parsed.drivername == "postgresql+asyncpg"
+    assert (parsed.username, parsed.password) == ("app@corp", HOSTILE_PASSWORD)
+    assert (parsed.host, parsed.port, parsed.database) == ("db.example.com", 6543, "appdb")
+    assert dict(parsed.query) == {}  # libpq's TLS options go to asyncpg as `ssl`
+    assert settings.postgres_url_for("postgres").database == "postgres"
+    assert settings.postgres_url_for("postgres").host == "db.example.com"
+    assert settings.postgres_location == "db.example.com:6543/appdb"
+    assert settings.postgres_ssl_options == {"sslmode": "require"}
+    assert settings.postgres_source == "POSTGRES_URL"
+
+
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql", "postgresql+asyncpg"])
+def test_postgres_url_accepts_every_postgres_scheme(scheme: str) -> None:
+    settings = settings_of(POSTGRES_URL=f"{scheme}://u:p@h/d")
+
+    assert settings.postgres_database_url.drivername == "postgresql+asyncpg"
+    assert settings.postgres_location == "h:5432/d"
+
+
+def test_postgres_url_keeps_sslrootcert_when_the_file_exists(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("not read here")
+    url = f"postgresql://u:p@h/d?sslmode=verify-full&sslrootcert={quote(str(ca), safe='')}"
+
+    assert settings_of(POSTGRES_URL=url).postgres_ssl_options == {
+        "sslmode": "verify-full",
+        "sslrootcert": str(ca),
+    }
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("mysql://u:{password}@h/d", "must start with postgres:// or postgresql://"),
+        ("postgresql://u:{password}@h", "must name a host and a database"),
+        ("postgresql://u:{password}@h/d?sslmode=strict", "sslmode must be one of"),
+        ("postgresql://u:{password}@h/d?channel_binding=require", "unsupported parameter"),
+        ("postgresql://u:{password}@h/d?sslrootcert=/nowhere/ca.pem", "does not exist"),
+        ("postgresql://u:p@ss{password}@h/d", "percent-escape '@'"),
+        ("not a url {password}", "is not a URL"),
+    ],
+)
+def test_invalid_postgres_url_is_refused_without_echoing_it(url: str, reason: str) -> None:
+    secret = "s3cr3t-in-url"
+
+    with pytest.raises(ValueError, match=reason) as caught:
+        settings_of(POSTGRES_URL=url.format(password=secret))
+
+    assert secret not in str(caught.value)
+
+
+def test_mongo_url_is_passed_as_is_and_wins_over_the_parts() -> None:
+    url = (
+        f"mongodb+srv://app:{quote_plus(HOSTILE_PASSWORD)}@cluster0.example.net/appdb"
+        "?replicaSet=rs0&tls=true&authSource=admin"
+    )
+
+    settings = settings_of(MONGO_URL=url, MONGO_HOST="ignored", MONGO_DB="ignored")
+
+    assert settings.mongo_database_url == url
+    assert settings.MONGO_DB == "appdb"
+    assert settings.mongo_location == "cluster0.example.net/appdb"
+    assert settings.mongo_source == "MONGO_URL"
+
+
+def test_mongo_url_without_database_keeps_mongo_db() -> None:
+    settings = settings_of(MONGO_URL="mongodb://u:p@a:27017,b:27018/?replicaSet=rs0")
+
+    assert settings.MONGO_DB == "syncdesk_db"
+    assert settings.mongo_location == "a:27017,b:27018/syncdesk_db"
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://u:{password}@h/d", "must start with mongodb:// or mongodb\\+srv://"),
+        ("mongodb://u:pa/ss{password}@h/d", "percent-escape '/'"),
+    ],
+)
+def test_invalid_mongo_url_is_refused_without_echoing_it(url: str, reason: str) -> None:
+    secret = "s3cr3t-in-url"
+
+    with pytest.raises(ValueError, match=reason) as caught:
+        settings_of(MONGO_URL=url.format(password=secret))
+
+    assert secret not in str(caught.value)
+
+
+def test_urls_are_secrets_in_reprs() -> None:
+    settings = settings_of(
+        POSTGRES_URL="postgresql://u:pg-s3cret@h/d", MONGO_URL="mongodb://u:mongo-s3cret@h/d"
+    )
+
+    for shown in (repr(settings), str(settings), repr(settings.postgres_database_url)):
+        assert "pg-s3cret" not in shown
+        assert "mongo-s3cret" not in shown
+
+
+def test_production_checks_the_password_of_postgres_url() -> None:
+    settings = settings_of(ENVIRONMENT="production", POSTGRES_URL="postgresql://u:postgres@h/d")
+
+    with pytest.raises(InsecureSettingsError, match="POSTGRES_PASSWORD"):
+        ensure_production_ready(settings)

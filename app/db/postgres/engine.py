@@ -5,6 +5,8 @@ asyncpg opens connections only when a session first needs one.
 """
 
 import logging
+import ssl
+from uuid import uuid4
 
 from sqlalchemy import URL
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -16,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from app.core.config import Settings, get_settings
+from app.db.postgres.tls import ssl_argument
 
 async_session = async_sessionmaker(class_=AsyncSession, autoflush=False, expire_on_commit=False)
 
@@ -37,6 +40,9 @@ CONNECTION_ERRORS: tuple[type[Exception], ...] = (
 UNAVAILABLE_SQLSTATE_CLASS = "08"
 UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})
 
+# A certificate that fails verification will fail again: not worth a retry.
+CERTIFICATE_ERRORS: tuple[type[Exception], ...] = (ssl.SSLCertVerificationError,)
+
 # SQLSTATE class 28: the server refused the login (wrong user or password).
 LOGIN_REFUSED_CLASS = "28"
 
@@ -55,8 +61,15 @@ def is_login_refused(exc: BaseException) -> bool:
     return _sqlstate(exc).startswith(LOGIN_REFUSED_CLASS)
 
 
+def is_certificate_refused(exc: BaseException) -> bool:
+    """Whether the server's TLS certificate failed verification."""
+    return isinstance(exc, CERTIFICATE_ERRORS)
+
+
 def is_connection_error(exc: BaseException) -> bool:
     """Whether the server is unreachable, hanging, going away, coming back or out of slots."""
+    if is_certificate_refused(exc):
+        return False  # an OSError too, but no retry will make it pass
     if isinstance(exc, CONNECTION_ERRORS):
         return True
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
@@ -74,8 +87,8 @@ def describe_failure(exc: BaseException) -> str:
 
 
 def is_unavailable(exc: BaseException) -> bool:
-    """Whether the database cannot serve us now: a connection error or a refused login."""
-    return is_connection_error(exc) or is_login_refused(exc)
+    """Whether the database cannot serve us: a connection error, a refused login or certificate."""
+    return is_connection_error(exc) or is_login_refused(exc) or is_certificate_refused(exc)
 
 
 # SQLAlchemy echoes the BEGIN and ROLLBACK it does not send in autocommit; for every read that
@@ -94,6 +107,32 @@ class _WithoutAutocommitBookkeeping(logging.Filter):
 _ECHO_FILTER = _WithoutAutocommitBookkeeping()
 
 
+def _unique_statement_name() -> str:
+    return f"__asyncpg_{uuid4()}__"
+
+
+# A transaction-mode pooler hands each transaction any server connection, where a cached
+# statement or a numbered name from another client may not exist or may clash.
+TRANSACTION_POOLER_ARGUMENTS: dict[str, object] = {
+    "statement_cache_size": 0,  # asyncpg's own cache
+    "prepared_statement_cache_size": 0,  # SQLAlchemy's cache
+    "prepared_statement_name_func": _unique_statement_name,
+}
+
+
+def connect_arguments(settings: Settings, *, command_timeout: float) -> dict[str, object]:
+    """asyncpg's connect arguments: timeouts, TLS from POSTGRES_URL, pooler safety."""
+    arguments: dict[str, object] = {
+        "timeout": settings.POSTGRES_CONNECT_TIMEOUT,
+        "command_timeout": command_timeout,
+    }
+    if (ssl_option := ssl_argument(settings.postgres_ssl_options)) is not None:
+        arguments["ssl"] = ssl_option
+    if settings.POSTGRES_TRANSACTION_POOLER:
+        arguments.update(TRANSACTION_POOLER_ARGUMENTS)
+    return arguments
+
+
 def create_engine(settings: Settings, url: URL | None = None) -> AsyncEngine:
     """An engine configured from settings; `url` points it at another database."""
     logging.getLogger("sqlalchemy.engine.Engine").addFilter(_ECHO_FILTER)  # idempotent
@@ -106,10 +145,7 @@ def create_engine(settings: Settings, url: URL | None = None) -> AsyncEngine:
         pool_pre_ping=settings.POSTGRES_POOL_PRE_PING,
         pool_timeout=settings.POSTGRES_POOL_TIMEOUT,
         # asyncpg's own timeouts bound an outage: connecting, then each statement.
-        connect_args={
-            "timeout": settings.POSTGRES_CONNECT_TIMEOUT,
-            "command_timeout": settings.POSTGRES_COMMAND_TIMEOUT,
-        },
+        connect_args=connect_arguments(settings, command_timeout=settings.POSTGRES_COMMAND_TIMEOUT),
     )
 
 
@@ -123,10 +159,17 @@ def get_engine() -> AsyncEngine:
 
 
 def get_autocommit_engine() -> AsyncEngine:
-    """The same engine and pool, with statements outside any transaction (no BEGIN/ROLLBACK)."""
+    """The same engine and pool, with statements outside any transaction (no BEGIN/ROLLBACK);
+    the engine itself behind a transaction pooler."""
     global _autocommit_engine
     if _autocommit_engine is None:
-        _autocommit_engine = get_engine().execution_options(isolation_level="AUTOCOMMIT")
+        engine = get_engine()
+        # Outside a transaction such a pooler may prepare a statement on one server connection
+        # and run it on another; a transaction keeps both on one.
+        pooled = get_settings().POSTGRES_TRANSACTION_POOLER
+        _autocommit_engine = (
+            engine if pooled else engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
     return _autocommit_engine
 
 

@@ -4,6 +4,8 @@ In production, use the migrations (`python -m app.migrations`): `init_postgres_d
 table. Both take the same advisory lock, so processes starting together change the schema in turn.
 """
 
+import ssl
+
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -17,6 +19,7 @@ from tenacity import (
 from app.core.config import Settings, get_settings
 from app.db.exceptions import DatabaseUnavailableError
 from app.db.postgres.engine import (
+    connect_arguments,
     describe_failure,
     dispose_engine,
     is_connection_error,
@@ -57,7 +60,11 @@ async def init_postgres_db(settings: Settings | None = None) -> None:
                 await _create_database(settings)
                 await _recreate_tables(settings)
     except Exception as exc:
-        if is_connection_error(exc):
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            reason = (
+                f"certificate verify failed ({exc.verify_message}); check sslmode and sslrootcert"
+            )
+        elif is_connection_error(exc):
             reason = f"no connection after {ATTEMPTS} attempts ({describe_failure(exc)})"
         elif is_login_refused(exc):
             reason = "login refused; check POSTGRES_USER and POSTGRES_PASSWORD"
@@ -109,9 +116,6 @@ def _one_off_engine(settings: Settings, database: str, **options: str) -> AsyncE
         settings.postgres_url_for(database),
         poolclass=NullPool,
         echo=settings.postgres_echo,
-        connect_args={
-            "timeout": settings.POSTGRES_CONNECT_TIMEOUT,
-            "command_timeout": DDL_TIMEOUT_SECONDS,
-        },
+        connect_args=connect_arguments(settings, command_timeout=DDL_TIMEOUT_SECONDS),
         **options,
     )
