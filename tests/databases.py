@@ -1,9 +1,14 @@
-"""Cleanup shared by fixtures: drop a database this run created."""
+"""Shared by fixtures and tests: drop a database this run created; mark a Mongo test."""
 
+import pytest
+from pymongo import AsyncMongoClient
 from sqlalchemy import text
 
 from app.core.config import Settings
 from app.db.postgres.engine import create_engine
+
+uses_mongo = pytest.mark.usefixtures("mongo_database")
+"""For a test reaching MongoDB through `client`: it gets a database and runs once per driver."""
 
 
 async def drop_postgres_database(settings: Settings, name: str) -> None:
@@ -14,3 +19,12 @@ async def drop_postgres_database(settings: Settings, name: str) -> None:
         quoted = connection.dialect.identifier_preparer.quote_identifier(name)
         await connection.execute(text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
     await engine.dispose()
+
+
+async def drop_mongo_database(settings: Settings, name: str) -> None:
+    """Drop `name` on the MongoDB server `settings` point at, whatever driver the test used."""
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(settings.mongo_database_url)
+    try:
+        await client.drop_database(name)
+    finally:
+        await client.close()

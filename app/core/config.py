@@ -9,6 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import URL
 
 Environment = Literal["development", "test", "production"]
+MongoDriver = Literal["motor", "pymongo"]
 
 DEFAULT_POSTGRES_PASSWORD = "postgres"  # noqa: S105  # the seed's development default
 
@@ -47,6 +48,10 @@ class Settings(BaseSettings):
     MONGO_AUTH_SOURCE: str = "admin"
     # One budget for a whole operation, retries and server selection included (driver's CSOT).
     MONGO_TIMEOUT_MS: int = Field(default=1500, gt=0)
+    MONGO_DRIVER: MongoDriver = Field(
+        default="motor",
+        description="MongoDB driver: `motor` or `pymongo` (PyMongo's async API, Motor's successor)",
+    )
 
     MAX_BODY_BYTES: int = Field(default=1_048_576, gt=0)
 

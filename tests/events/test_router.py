@@ -5,7 +5,10 @@ from datetime import UTC, datetime, timedelta
 from bson import ObjectId
 from httpx import AsyncClient
 
+from tests.databases import uses_mongo
 from tests.timestamps import parse_utc
+
+pytestmark = uses_mongo
 
 
 async def create(client: AsyncClient, event_type: str = "signup") -> dict[str, object]:
