@@ -59,7 +59,7 @@ def parse_report(output: str) -> WrkResult:
 
 
 def _latency(output: str, percentile: str) -> float:
-    match = re.search(rf"^\s+{percentile}\s+([\d.]+)(us|ms|s)$", output, re.M)
+    match = re.search(rf"^\s+{percentile}\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
     if match is None:
         raise ValueError(f"wrk output lacks the {percentile} latency:\n{output}")
     return float(match.group(1)) * UNIT_MS[match.group(2)]
