@@ -4,6 +4,8 @@ Two drivers sit behind it, chosen by `MONGO_DRIVER`: Motor (the default) and PyM
 own async API, Motor's successor. Handlers see one type, `MongoDatabase`, for either.
 """
 
+import gc
+import warnings
 from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorCollection, AsyncIOMotorDatabase
@@ -41,10 +43,15 @@ def create_client(settings: Settings) -> MongoClient:
 
 async def close_client(client: MongoClient) -> None:
     """Close a client of either driver: PyMongo's `close()` is a coroutine, Motor's is not."""
-    if isinstance(client, AsyncMongoClient):
-        await client.close()
-    else:
+    if not isinstance(client, AsyncMongoClient):
         client.close()
+        return
+    # PyMongo 4.20 may cancel its server monitor mid-connect and leave that socket to the
+    # garbage collector: collect it now, and without the ResourceWarning it would raise.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        await client.close()
+        gc.collect()
 
 
 def is_unavailable(exc: PyMongoError) -> bool:
