@@ -1,10 +1,10 @@
 """Shared by fixtures and tests: drop a database this run created; mark a Mongo test."""
 
 import pytest
-from pymongo import AsyncMongoClient
 from sqlalchemy import text
 
 from app.core.config import Settings
+from app.db.mongo.db import close_client, create_client
 from app.db.postgres.engine import create_engine
 
 uses_mongo = pytest.mark.usefixtures("mongo_database")
@@ -22,9 +22,9 @@ async def drop_postgres_database(settings: Settings, name: str) -> None:
 
 
 async def drop_mongo_database(settings: Settings, name: str) -> None:
-    """Drop `name` on the MongoDB server `settings` point at, whatever driver the test used."""
-    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(settings.mongo_database_url)
+    """Drop `name` on the MongoDB server `settings` point at."""
+    client = create_client(settings)
     try:
         await client.drop_database(name)
     finally:
-        await client.close()
+        await close_client(client)
