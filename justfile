@@ -28,13 +28,17 @@ migrate:
 revision message:
     {{uv}} run --locked python -m app.migrations.autogenerate "$1"
 
-# Benchmark the example routes against a bare asyncpg route (needs wrk; about 4 minutes)
+# Benchmark the example routes against bare asyncpg and AsyncMongoClient routes (needs wrk; about 6 minutes)
 bench:
     {{uv}} run --locked python -m bench.run
 
 # Where GET /items/{id} spends its CPU, piece by piece, in-process (about 30 s)
 bench-breakdown:
     {{uv}} run --locked python -m bench.breakdown
+
+# Client CPU per find_one on Motor and on PyMongo's async API, in-process (about 30 s)
+bench-drivers:
+    {{uv}} run --frozen python -m bench.drivers
 
 # Check style and types: ruff check, ruff format --check, mypy
 lint:

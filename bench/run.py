@@ -1,8 +1,9 @@
-"""`just bench`: the example routes against a bare asyncpg route, side by side, one table.
+"""`just bench`: the example routes against a bare asyncpg route, side by side, one table;
+the events routes on each Mongo driver against a bare `AsyncMongoClient` route, another.
 
 Throwaway servers, one uvicorn worker per app (two in the workers rows; uvloop + httptools,
 access log and SQL echo off), wrk with 32 connections, interleaved rounds; ratios are medians of
-per-round ratios.
+per-round ratios. BENCH_ROUTES picks the tables (`items,events` by default).
 """
 
 import asyncio
@@ -23,12 +24,14 @@ import psutil
 from app.core.config import Settings
 from app.db import init_postgres_db
 from app.main import app as _app  # noqa: F401  # registers every model on Base.metadata
+from bench import events
 from bench.wrk import CONNECTIONS, WrkResult, require_wrk, run_wrk
 from devstack.app_process import AppProcess
 from devstack.servers import running_servers
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+TABLES = os.environ.get("BENCH_ROUTES", "items,events").split(",")
 SEED_ROWS = 10_000
 PAGINATION_ROWS = 1_000_050
 UVICORN_ARGS = (
@@ -324,6 +327,12 @@ def main() -> None:
             flush=True,
         )
 
+        if "events" in TABLES:
+            assert mongo.process is not None
+            by_driver = events.compare(bench.start, mongo.process.pid, env, ROUNDS, SECONDS)
+            print(f"\nEvents ({mongo.kind}):\n{events.table(by_driver)}\n", flush=True)
+        if "items" not in TABLES:
+            return
         measured, memory_mb = compare_routes(bench)
         echo = compare_echo(bench, ROUTES["GET /items/{id}"])
         workers = compare_workers(bench, ROUTES["GET /items/{id}"])

@@ -4,6 +4,10 @@ Where the environment names servers (POSTGRES_HOST and MONGO_HOST set, as in com
 the devcontainer) the suite uses them; otherwise it starts throwaway ones and removes
 them at the end. Either way it works in databases named for this run, never the
 developer's `syncdesk_db`, and drops them afterwards.
+
+Tests that touch MongoDB run once per driver (`MONGO_DRIVER`): they use `mongo_database`,
+`mongo_client`, `mongo_settings` or `mongo_driver`, whose session fixture is parametrised.
+Tests that touch only PostgreSQL run once.
 """
 
 import os
@@ -12,16 +16,16 @@ import signal
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from types import FrameType
+from typing import get_args
 
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
-from motor.motor_asyncio import AsyncIOMotorClient
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from app.core.config import ENV_FILE_VARIABLE, Settings, get_settings
+from app.core.config import ENV_FILE_VARIABLE, MongoDriver, Settings, get_settings
 from app.db import init_postgres_db
-from app.db.mongo.db import MongoClient, MongoDatabase
+from app.db.mongo.db import MongoClient, MongoDatabase, close_client, create_client
 from app.db.mongo.dependencies import get_mongo_session
 from app.db.postgres.dependencies import get_postgres_engine, get_postgres_session
 from app.db.postgres.engine import create_engine
@@ -29,7 +33,7 @@ from app.main import create_app
 from devstack.app_process import AppProcess
 from devstack.servers import running_servers
 from tests.credentials import HOSTILE_PASSWORD
-from tests.databases import drop_postgres_database
+from tests.databases import drop_mongo_database, drop_postgres_database
 
 RUN_ID = secrets.token_hex(4)
 
@@ -102,12 +106,26 @@ async def pg_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
     await drop_postgres_database(settings, settings.POSTGRES_DB)
 
 
+@pytest.fixture(scope="session", params=get_args(MongoDriver))
+def mongo_driver(request: pytest.FixtureRequest) -> MongoDriver:
+    """Each driver in turn: every test that depends on this runs once per driver."""
+    driver: MongoDriver = request.param
+    return driver
+
+
 @pytest.fixture(scope="session")
-async def mongo_client(settings: Settings) -> AsyncIterator[MongoClient]:
-    client: MongoClient = AsyncIOMotorClient(settings.mongo_database_url, tz_aware=True)
+def mongo_settings(settings: Settings, mongo_driver: MongoDriver) -> Settings:
+    """This run's settings on one Mongo driver."""
+    return settings.model_copy(update={"MONGO_DRIVER": mongo_driver})
+
+
+@pytest.fixture(scope="session")
+async def mongo_client(mongo_settings: Settings) -> AsyncIterator[MongoClient]:
+    """A client of one driver, made as the app makes it."""
+    client = create_client(mongo_settings)
     yield client
-    await client.drop_database(settings.MONGO_DB)
-    client.close()
+    await client.drop_database(mongo_settings.MONGO_DB)
+    await close_client(client)
 
 
 @pytest.fixture
@@ -135,21 +153,33 @@ async def mongo_database(
     await mongo_client.drop_database(name)
 
 
+def undeclared_mongo_session() -> MongoDatabase:
+    pytest.fail("this test reaches MongoDB: request the `mongo_database` fixture")
+
+
 @pytest.fixture
 def app(
     settings: Settings,
     pg_engine: AsyncEngine,
     pg_session: AsyncSession,
-    mongo_database: MongoDatabase,
+    request: pytest.FixtureRequest,
 ) -> Iterator[FastAPI]:
     """The app with its database dependencies overridden through `dependency_overrides`:
-    both sessions, and the engine readiness pings."""
+    both sessions, and the engine readiness pings.
+
+    Mongo's override is the test's `mongo_database` when the test requests it (and so runs
+    once per driver); a PostgreSQL-only test gets none and runs once.
+    """
 
     async def test_postgres_session() -> AsyncIterator[AsyncSession]:
         yield pg_session
 
-    def test_mongo_session() -> MongoDatabase:
-        return mongo_database
+    test_mongo_session = undeclared_mongo_session
+    if "mongo_database" in request.fixturenames:
+        mongo_database: MongoDatabase = request.getfixturevalue("mongo_database")
+
+        def test_mongo_session() -> MongoDatabase:
+            return mongo_database
 
     async def test_postgres_engine() -> AsyncEngine:
         return pg_engine
@@ -172,13 +202,13 @@ async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
 
 @pytest.fixture
 async def scratch_env(
-    test_env: dict[str, str], settings: Settings, mongo_client: MongoClient
+    test_env: dict[str, str], settings: Settings
 ) -> AsyncIterator[dict[str, str]]:
     """Environment naming databases of their own for one test, dropped afterwards."""
     name = f"syncdesk_test_{RUN_ID}_{secrets.token_hex(3)}"
     yield {**test_env, "POSTGRES_DB": name, "MONGO_DB": name}
     await drop_postgres_database(settings, name)
-    await mongo_client.drop_database(name)
+    await drop_mongo_database(settings, name)
 
 
 @pytest.fixture

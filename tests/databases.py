@@ -1,14 +1,17 @@
-"""Databases for fixtures: create an empty one, drop one this run created, hold the DDL lock."""
+"""Databases for fixtures: create an empty one, drop one this run created, hold the DDL lock;
+and the mark of a test that reaches MongoDB."""
 
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.config import Settings
+from app.db.mongo.db import close_client, create_client
 from app.db.postgres.engine import create_engine
 from app.db.postgres.init_db import DDL_LOCK_KEY, TAKE_DDL_LOCK
 
@@ -20,6 +23,9 @@ DDL_LOCK_WAITERS = text(
 ).bindparams(key=DDL_LOCK_KEY)
 # Long enough for processes to start on a busy machine.
 LOCK_QUEUE_SECONDS = 60
+
+uses_mongo = pytest.mark.usefixtures("mongo_database")
+"""For a test reaching MongoDB through `client`: it gets a database and runs once per driver."""
 
 
 async def drop_postgres_database(settings: Settings, name: str) -> None:
@@ -64,3 +70,12 @@ async def wait_for_ddl_lock_waiters(
         assert still_running(), f"a process ended instead of waiting ({waiting} waiting)"
         assert time.monotonic() < deadline, f"{waiting} of {count} waiting in time"
         await asyncio.sleep(0.05)
+
+
+async def drop_mongo_database(settings: Settings, name: str) -> None:
+    """Drop `name` on the MongoDB server `settings` point at."""
+    client = create_client(settings)
+    try:
+        await client.drop_database(name)
+    finally:
+        await close_client(client)

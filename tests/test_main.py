@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.core.config import Settings
+from app.core.config import MongoDriver, Settings
 from app.main import YOUNG_GENERATION_GC_THRESHOLD, create_app, lifespan
 from devstack.app_process import AppProcess
 from devstack.servers import free_port
@@ -23,9 +23,9 @@ StartApp = Callable[..., AppProcess]
 
 
 def test_development_lifespan_creates_tables_and_serves_both_databases(
-    start_app: StartApp, scratch_env: dict[str, str]
+    start_app: StartApp, scratch_env: dict[str, str], mongo_driver: MongoDriver
 ) -> None:
-    app = start_app({**scratch_env, "ENVIRONMENT": "development"})
+    app = start_app({**scratch_env, "ENVIRONMENT": "development", "MONGO_DRIVER": mongo_driver})
 
     ready = httpx.get(f"{app.url}/health/ready")
     item = httpx.post(f"{app.url}/items", json={"id": "a", "name": "A"})
@@ -88,10 +88,15 @@ def test_startup_without_postgres_exits_with_one_line_naming_it(
 
 
 def test_startup_without_mongo_fails_fast_with_one_line(
-    start_app: StartApp, scratch_env: dict[str, str]
+    start_app: StartApp, scratch_env: dict[str, str], mongo_driver: MongoDriver
 ) -> None:
     port = free_port()
-    env = {**scratch_env, "ENVIRONMENT": "test", "MONGO_PORT": str(port)}
+    env = {
+        **scratch_env,
+        "ENVIRONMENT": "test",
+        "MONGO_PORT": str(port),
+        "MONGO_DRIVER": mongo_driver,
+    }
     started = time.monotonic()
 
     app = start_app(env, wait=False)
@@ -199,7 +204,10 @@ def finish_request(sock: socket.socket, body: bytes) -> bytes:
     return response
 
 
-def test_sigterm_lets_in_flight_requests_finish_and_exits_cleanly(live_app: AppProcess) -> None:
+def test_sigterm_lets_in_flight_requests_finish_and_exits_cleanly(
+    start_app: StartApp, test_env: dict[str, str], pg_engine: object, mongo_driver: MongoDriver
+) -> None:
+    live_app = start_app({**test_env, "MONGO_DRIVER": mongo_driver})
     body = b'{"type": "shutdown", "payload": {"n": 1}}'
     in_flight = [open_partial_request(live_app, body) for _ in range(5)]
     # One full round trip after the partial sends: the server has read those headers.

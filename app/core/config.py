@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 Environment = Literal["development", "test", "production"]
+MongoDriver = Literal["motor", "pymongo"]
 
 ENV_FILE_VARIABLE = "ENV_FILE"
 
@@ -146,6 +147,11 @@ class Settings(BaseSettings):
         gt=0,
         description="Milliseconds for a whole MongoDB operation, retries and server selection "
         "included (the driver's own timeout).",
+    )
+    MONGO_DRIVER: MongoDriver = Field(
+        "motor",
+        description="MongoDB driver: `motor`, or `pymongo` for PyMongo's async API (Motor's "
+        "successor; Motor reached end of life in May 2026).",
     )
 
     MAX_BODY_BYTES: int = Field(

@@ -1,4 +1,4 @@
-"""Database layer: async PostgreSQL (SQLAlchemy + asyncpg) and MongoDB (Motor)."""
+"""Database layer: async PostgreSQL (SQLAlchemy + asyncpg) and MongoDB (Motor or PyMongo async)."""
 
 from app.db.mongo.db import mongo_db
 from app.db.mongo.dependencies import MongoSessionDep

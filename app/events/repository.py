@@ -5,11 +5,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bson import ObjectId
-from motor.motor_asyncio import AsyncIOMotorCollection
 from pymongo import IndexModel
 
 from app.db.exceptions import ResourceNotFoundError
-from app.db.mongo.db import MongoDatabase, MongoDocument
+from app.db.mongo.db import MongoCollection, MongoDatabase
 from app.events.schemas import EventCreate, EventRead
 
 RESOURCE = "Event"
@@ -19,7 +18,7 @@ NEWEST_FIRST = [("created_at", -1), ("_id", -1)]
 INDEXES = [IndexModel(NEWEST_FIRST), IndexModel([("type", 1), *NEWEST_FIRST])]
 
 
-def _events(db: MongoDatabase) -> AsyncIOMotorCollection[MongoDocument]:
+def _events(db: MongoDatabase) -> MongoCollection:
     return db[COLLECTION]
 
 

@@ -44,3 +44,10 @@ def test_non_2xx_answers_and_socket_errors_count_as_errors() -> None:
     )
 
     assert parse_report(report(errors=errors)).errors == 17
+
+
+def test_latencies_in_seconds_padded_by_wrk_are_read() -> None:
+    # wrk pads latencies of whole seconds with a trailing space, e.g. "1.83s ".
+    result = parse_report(report(p50="1.83s ", p99="1.86s "))
+
+    assert (result.p50_ms, result.p99_ms) == pytest.approx((1830.0, 1860.0))

@@ -14,42 +14,47 @@ from tests.credentials import HOSTILE_PASSWORD, HOSTILE_USER
 
 
 @pytest.fixture
-async def hostile_settings(
-    settings: Settings, pg_engine: AsyncEngine, mongo_client: MongoClient
+async def hostile_postgres_settings(
+    settings: Settings, pg_engine: AsyncEngine
 ) -> AsyncIterator[Settings]:
-    """A Postgres role and a Mongo user, both named and keyed with hostile characters."""
+    """A Postgres role named and keyed with hostile characters."""
     async with pg_engine.connect() as connection:
         await connection.execution_options(isolation_level="AUTOCOMMIT")
         role = connection.dialect.identifier_preparer.quote_identifier(HOSTILE_USER)
         password = HOSTILE_PASSWORD.replace("'", "''")
         await connection.execute(text(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'"))
-    await mongo_client.admin.command(
-        "createUser", HOSTILE_USER, pwd=HOSTILE_PASSWORD, roles=["readWriteAnyDatabase"]
-    )
     yield settings.model_copy(
-        update={
-            "POSTGRES_USER": HOSTILE_USER,
-            "POSTGRES_PASSWORD": SecretStr(HOSTILE_PASSWORD),
-            "MONGO_USER": HOSTILE_USER,
-            "MONGO_PASSWORD": SecretStr(HOSTILE_PASSWORD),
-        }
+        update={"POSTGRES_USER": HOSTILE_USER, "POSTGRES_PASSWORD": SecretStr(HOSTILE_PASSWORD)}
     )
-    await mongo_client.admin.command("dropUser", HOSTILE_USER)
     async with pg_engine.connect() as connection:
         await connection.execution_options(isolation_level="AUTOCOMMIT")
         await connection.execute(text(f"DROP ROLE {role}"))
 
 
-async def test_postgres_accepts_hostile_credentials(hostile_settings: Settings) -> None:
-    engine = create_engine(hostile_settings)
+@pytest.fixture
+async def hostile_mongo_settings(
+    mongo_settings: Settings, mongo_client: MongoClient
+) -> AsyncIterator[Settings]:
+    """A Mongo user named and keyed with hostile characters."""
+    await mongo_client.admin.command(
+        "createUser", HOSTILE_USER, pwd=HOSTILE_PASSWORD, roles=["readWriteAnyDatabase"]
+    )
+    yield mongo_settings.model_copy(
+        update={"MONGO_USER": HOSTILE_USER, "MONGO_PASSWORD": SecretStr(HOSTILE_PASSWORD)}
+    )
+    await mongo_client.admin.command("dropUser", HOSTILE_USER)
+
+
+async def test_postgres_accepts_hostile_credentials(hostile_postgres_settings: Settings) -> None:
+    engine = create_engine(hostile_postgres_settings)
     async with engine.connect() as connection:
         assert await connection.scalar(text("SELECT current_user")) == HOSTILE_USER
     await engine.dispose()
 
 
-async def test_mongo_accepts_hostile_credentials(hostile_settings: Settings) -> None:
+async def test_mongo_accepts_hostile_credentials(hostile_mongo_settings: Settings) -> None:
     mongo = MongoDb()
-    await mongo.connect(hostile_settings)
+    await mongo.connect(hostile_mongo_settings)
     try:
         status = await mongo.get_db().command("connectionStatus")
         assert status["authInfo"]["authenticatedUsers"][0]["user"] == HOSTILE_USER

@@ -177,11 +177,11 @@ async def test_write_requests_run_in_a_transaction(process_engine: None) -> None
         assert await statements_share_a_transaction(method), method
 
 
-async def test_mongo_session_is_the_connected_database(settings: Settings) -> None:
-    await mongo_db.connect(settings)
+async def test_mongo_session_is_the_connected_database(mongo_settings: Settings) -> None:
+    await mongo_db.connect(mongo_settings)
     try:
         database = await anext(get_mongo_session())
-        assert database.name == settings.MONGO_DB
+        assert database.name == mongo_settings.MONGO_DB
     finally:
         await mongo_db.disconnect()
 

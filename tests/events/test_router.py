@@ -6,7 +6,10 @@ import pytest
 from bson import ObjectId
 from httpx import AsyncClient, Response
 
+from tests.databases import uses_mongo
 from tests.timestamps import parse_utc
+
+pytestmark = uses_mongo
 
 
 async def create(client: AsyncClient, event_type: str = "signup") -> dict[str, object]:

@@ -1,4 +1,5 @@
-"""`/health` and `/health/ready` in process: both databases up, or one of them unreachable."""
+"""`/health` and `/health/ready` in process: both databases up, or one of them unreachable;
+the readiness checks run on each Mongo driver."""
 
 import time
 from collections.abc import AsyncIterator
@@ -6,15 +7,15 @@ from collections.abc import AsyncIterator
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
-from motor.motor_asyncio import AsyncIOMotorClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.core.config import Settings
-from app.db.mongo.db import MongoClient, MongoDatabase
+from app.db.mongo.db import MongoDatabase, close_client, create_client
 from app.db.mongo.dependencies import get_mongo_session
 from app.db.postgres.dependencies import get_postgres_engine, get_postgres_session
 from app.db.postgres.engine import create_engine
 from devstack.servers import free_port
+from tests.databases import uses_mongo
 
 READY_BUDGET_SECONDS = 3.0
 
@@ -31,6 +32,7 @@ async def test_health_is_ok_without_touching_a_database(app: FastAPI, client: As
     assert response.json() == {"status": "ok"}
 
 
+@uses_mongo
 async def test_ready_is_ok_when_both_databases_answer(client: AsyncClient) -> None:
     response = await client.get("/health/ready")
 
@@ -47,15 +49,17 @@ async def unreachable_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-async def unreachable_mongo() -> AsyncIterator[MongoDatabase]:
-    """A database handle on a port where no server listens; gives up within 1 s."""
-    client: MongoClient = AsyncIOMotorClient(
-        f"mongodb://127.0.0.1:{free_port()}", timeoutMS=1000, tz_aware=True
+async def unreachable_mongo(mongo_settings: Settings) -> AsyncIterator[MongoDatabase]:
+    """The driver's own client on a port where no server listens; gives up within 1 s."""
+    nowhere = mongo_settings.model_copy(
+        update={"MONGO_PORT": free_port(), "MONGO_TIMEOUT_MS": 1000}
     )
+    client = create_client(nowhere)
     yield client["nowhere"]
-    client.close()
+    await close_client(client)
 
 
+@uses_mongo
 async def test_ready_names_postgres_when_it_does_not_answer(
     app: FastAPI, client: AsyncClient, unreachable_engine: AsyncEngine
 ) -> None:
@@ -85,6 +89,7 @@ async def test_ready_names_mongo_when_it_does_not_answer(
     assert response.json() == expected
 
 
+@uses_mongo
 async def test_ready_names_postgres_when_its_database_does_not_exist(
     app: FastAPI, client: AsyncClient, settings: Settings
 ) -> None:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from app.core.config import MongoDriver
 from devstack.app_process import AppProcess
 from devstack.servers import MongoServer, PostgresServer, running_servers
 from tests.credentials import HOSTILE_PASSWORD
@@ -41,3 +42,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         app.wait_ready()
         yield Stack(postgres=postgres, mongo=mongo, app=app, env=env)
         app.terminate()
+
+
+@pytest.fixture(scope="session")
+def mongo_app(stack: Stack, mongo_driver: MongoDriver) -> Iterator[AppProcess]:
+    """The app on the stack's servers and tables, on one Mongo driver."""
+    env = {**stack.env, "ENVIRONMENT": "test", "MONGO_DRIVER": mongo_driver}
+    app = AppProcess(env=env, log_path=stack.app.log_path.with_name(f"app-{mongo_driver}.log"))
+    app.start()
+    app.wait_ready()
+    yield app
+    app.terminate()

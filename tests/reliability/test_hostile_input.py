@@ -5,6 +5,8 @@ import json
 import pytest
 from httpx import AsyncClient
 
+from tests.databases import uses_mongo
+
 ODD_IDS = ["ünï-cødé-✓", "a b", "a+b", "emoji-🙂", "x" * 64, "'; DROP TABLE items; --"]
 
 
@@ -21,6 +23,7 @@ async def test_odd_but_valid_ids_round_trip_byte_for_byte(
     assert read.json()["id"] == item_id
 
 
+@uses_mongo
 async def test_id_with_encoded_slash_is_not_found_not_an_error(client: AsyncClient) -> None:
     for path in ("/items/a%2Fb", "/items/a/b", "/events/a%2Fb"):
         response = await client.get(path)
@@ -49,11 +52,13 @@ async def test_nul_in_item_strings_is_422(client: AsyncClient, body: dict[str, s
     assert "NUL" in response.text
 
 
+@uses_mongo
 async def test_nul_in_path_or_query_is_422(client: AsyncClient) -> None:
     for path in ("/items/a%00b", "/items?after=a%00", "/events?type=t%00", "/events/a%00"):
         assert (await client.get(path)).status_code == 422, path
 
 
+@uses_mongo
 @pytest.mark.parametrize(
     "raw",
     [
@@ -75,6 +80,7 @@ async def test_unpaired_surrogates_are_422_with_a_valid_json_body(
     assert json.loads(response.content)["detail"]
 
 
+@uses_mongo
 @pytest.mark.parametrize("path", ["/items", "/events"])
 @pytest.mark.parametrize("raw", ["{", '{"id": }', "[1, 2", "null", "[]", '"text"', "1e999999"])
 async def test_malformed_or_non_object_json_is_422(
@@ -85,6 +91,7 @@ async def test_malformed_or_non_object_json_is_422(
     assert response.status_code == 422
 
 
+@uses_mongo
 async def test_payload_nested_a_thousand_levels_is_a_clear_4xx(client: AsyncClient) -> None:
     raw = '{"type": "t", "payload": ' + '{"a": ' * 1000 + "1" + "}" * 1000 + "}"
 
@@ -96,6 +103,7 @@ async def test_payload_nested_a_thousand_levels_is_a_clear_4xx(client: AsyncClie
     assert response.json()["detail"]
 
 
+@uses_mongo
 async def test_payload_nested_past_32_levels_is_422(client: AsyncClient) -> None:
     payload: dict[str, object] = {}
     for _ in range(32):
@@ -107,6 +115,7 @@ async def test_payload_nested_past_32_levels_is_422(client: AsyncClient) -> None
     assert "nest deeper than 32" in response.text
 
 
+@uses_mongo
 async def test_payload_nested_32_levels_is_stored(client: AsyncClient) -> None:
     payload: dict[str, object] = {"leaf": 1}
     for _ in range(31):
@@ -118,6 +127,7 @@ async def test_payload_nested_32_levels_is_stored(client: AsyncClient) -> None:
     assert response.json()["payload"] == payload
 
 
+@uses_mongo
 @pytest.mark.parametrize(
     "payload",
     [
@@ -136,6 +146,7 @@ async def test_payload_keys_mongo_would_misread_are_422(
     assert response.status_code == 422
 
 
+@uses_mongo
 async def test_operator_looking_strings_are_stored_literally(client: AsyncClient) -> None:
     payload = {"q": "{'$gt': ''}", "sql": "1; DROP TABLE items", "nul": "a\x00b", "s": "$set"}
     created = await client.post("/events", json={"type": "$ne", "payload": payload})
@@ -160,6 +171,7 @@ async def test_sql_looking_item_fields_are_stored_literally(client: AsyncClient)
     assert [item["id"] for item in page.json()] == ["other"]
 
 
+@uses_mongo
 @pytest.mark.parametrize("event_type", [["t"], None, True, 1.5, {"t": 1}])
 async def test_wrong_json_types_for_event_type_are_422(
     client: AsyncClient, event_type: object

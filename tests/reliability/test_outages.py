@@ -6,6 +6,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from devstack.app_process import AppProcess
 from devstack.servers import wait_until
 from tests.reliability.conftest import Stack
 
@@ -26,56 +27,75 @@ MONGO_ROUTES = [
 BODIES = {"/items": {"id": "a", "name": "A"}, "/items/a": {"name": "B"}, "/events": {"type": "t"}}
 
 
-def call(stack: Stack, method: str, path: str) -> tuple[httpx.Response, float]:
+def call(app: AppProcess, method: str, path: str) -> tuple[httpx.Response, float]:
     body = BODIES.get(path) if method in ("POST", "PATCH") else None
     started = time.monotonic()
-    response = httpx.request(method, f"{stack.app.url}{path}", json=body, timeout=10)
+    response = httpx.request(method, f"{app.url}{path}", json=body, timeout=10)
     return response, time.monotonic() - started
 
 
-def routes_all_work(stack: Stack, routes: list[tuple[str, str]]) -> bool:
-    return all(call(stack, method, path)[0].status_code < 500 for method, path in routes)
+def routes_all_work(app: AppProcess, routes: list[tuple[str, str]]) -> bool:
+    return all(call(app, method, path)[0].status_code < 500 for method, path in routes)
 
 
 Fault = Callable[[Stack], None]
-FAULTS: dict[str, tuple[str, Fault, Fault]] = {
-    "postgres stopped": ("postgres", lambda s: s.postgres.stop(), lambda s: s.postgres.start()),
-    "postgres frozen": ("postgres", lambda s: s.postgres.pause(), lambda s: s.postgres.resume()),
-    "mongo stopped": ("mongo", lambda s: s.mongo.stop(), lambda s: s.mongo.start()),
-    "mongo frozen": ("mongo", lambda s: s.mongo.pause(), lambda s: s.mongo.resume()),
+FAULTS: dict[str, tuple[Fault, Fault]] = {
+    "stopped": (lambda s: s.postgres.stop(), lambda s: s.postgres.start()),
+    "frozen": (lambda s: s.postgres.pause(), lambda s: s.postgres.resume()),
+}
+MONGO_FAULTS: dict[str, tuple[Fault, Fault]] = {
+    "stopped": (lambda s: s.mongo.stop(), lambda s: s.mongo.start()),
+    "frozen": (lambda s: s.mongo.pause(), lambda s: s.mongo.resume()),
 }
 
 
 @pytest.mark.parametrize("fault", FAULTS)
-def test_database_outage_is_503_within_3_s_and_recovers(stack: Stack, fault: str) -> None:
-    database, inject, repair = FAULTS[fault]
-    failing, healthy = (
-        (POSTGRES_ROUTES, MONGO_ROUTES)
-        if database == "postgres"
-        else (MONGO_ROUTES, POSTGRES_ROUTES)
-    )
+def test_postgres_outage_is_503_within_3_s_and_recovers(stack: Stack, fault: str) -> None:
+    inject, repair = FAULTS[fault]
+    check_outage(stack, stack.app, "postgres", inject, repair, POSTGRES_ROUTES, MONGO_ROUTES)
+
+
+@pytest.mark.parametrize("fault", MONGO_FAULTS)
+def test_mongo_outage_is_503_within_3_s_and_recovers(
+    stack: Stack, mongo_app: AppProcess, fault: str
+) -> None:
+    inject, repair = MONGO_FAULTS[fault]
+    check_outage(stack, mongo_app, "mongo", inject, repair, MONGO_ROUTES, POSTGRES_ROUTES)
+
+
+def check_outage(
+    stack: Stack,
+    app: AppProcess,
+    database: str,
+    inject: Fault,
+    repair: Fault,
+    failing: list[tuple[str, str]],
+    healthy: list[tuple[str, str]],
+) -> None:
+    """`failing` routes answer 503 within the budget while `database` is down, `healthy`
+    ones keep working, and all recover after the repair."""
     inject(stack)
     try:
         for method, path in failing:
-            response, elapsed = call(stack, method, path)
-            print(f"{fault}: {method} {path} -> {response.status_code} in {elapsed:.2f} s")
+            response, elapsed = call(app, method, path)
+            print(f"{database}: {method} {path} -> {response.status_code} in {elapsed:.2f} s")
             assert response.status_code == 503, (method, path, response.text)
             assert list(response.json()) == ["detail"]
             assert "Traceback" not in response.text
             assert elapsed < BUDGET_SECONDS
 
-        ready, elapsed = call(stack, "GET", "/health/ready")
+        ready, elapsed = call(app, "GET", "/health/ready")
         assert elapsed < BUDGET_SECONDS
         assert ready.status_code == 503
         assert ready.json()["status"] == "unavailable"
         other = "mongo" if database == "postgres" else "postgres"
         assert ready.json()["checks"] == {database: "unavailable", other: "ok"}
 
-        assert routes_all_work(stack, healthy)
+        assert routes_all_work(app, healthy)
     finally:
         repair(stack)
 
     started = time.monotonic()
-    wait_until(lambda: routes_all_work(stack, failing), timeout=15, what="recovery")
-    print(f"{fault}: recovered {time.monotonic() - started:.2f} s after the repair")
-    assert call(stack, "GET", "/health/ready")[0].status_code == 200
+    wait_until(lambda: routes_all_work(app, failing), timeout=15, what="recovery")
+    print(f"{database}: recovered {time.monotonic() - started:.2f} s after the repair")
+    assert call(app, "GET", "/health/ready")[0].status_code == 200

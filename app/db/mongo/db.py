@@ -1,16 +1,57 @@
-"""The MongoDB client and database holder, connected in the app's lifespan."""
+"""The MongoDB client and database holder, connected in the app's lifespan.
 
+Two drivers sit behind it, chosen by `MONGO_DRIVER`: Motor (the default) and PyMongo's
+own async API, Motor's successor. Handlers see one type, `MongoDatabase`, for either.
+"""
+
+import gc
+import warnings
 from typing import Any
 
-from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
+from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorCollection, AsyncIOMotorDatabase
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
-from app.core.config import Settings, get_settings
+from app.core.config import MongoDriver, Settings, get_settings
 from app.db.exceptions import DatabaseUnavailableError
 
 MongoDocument = dict[str, Any]
-MongoClient = AsyncIOMotorClient[MongoDocument]
-MongoDatabase = AsyncIOMotorDatabase[MongoDocument]
+# Motor ships no type hints, so mypy checks code against PyMongo's async API: write code
+# both drivers run (see docs/mongo-drivers.md for where they differ).
+MongoClient = AsyncMongoClient[MongoDocument] | AsyncIOMotorClient[MongoDocument]
+MongoDatabase = AsyncDatabase[MongoDocument] | AsyncIOMotorDatabase[MongoDocument]
+MongoCollection = AsyncCollection[MongoDocument] | AsyncIOMotorCollection[MongoDocument]
+
+CLIENT_CLASSES: dict[MongoDriver, type[MongoClient]] = {
+    "motor": AsyncIOMotorClient,
+    "pymongo": AsyncMongoClient,
+}
+
+
+def create_client(settings: Settings) -> MongoClient:
+    """A client of the `MONGO_DRIVER` driver; it connects on first use."""
+    client_class = CLIENT_CLASSES[settings.MONGO_DRIVER]
+    return client_class(
+        settings.mongo_database_url,
+        # One budget for each operation, retries and server selection included.
+        timeoutMS=settings.MONGO_TIMEOUT_MS,
+        tz_aware=True,
+    )
+
+
+async def close_client(client: MongoClient) -> None:
+    """Close a client of either driver: PyMongo's `close()` is a coroutine, Motor's is not."""
+    if not isinstance(client, AsyncMongoClient):
+        client.close()
+        return
+    # PyMongo 4.20 may cancel its server monitor mid-connect and leave that socket to the
+    # garbage collector: collect it now, and without the ResourceWarning it would raise.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        await client.close()
+        gc.collect()
 
 
 def is_unavailable(exc: PyMongoError) -> bool:
@@ -27,7 +68,7 @@ def _ping_failure(exc: PyMongoError) -> str:
 
 
 class MongoDb:
-    """Holds one Motor client and the selected database between `connect` and `disconnect`."""
+    """Holds one client and the selected database between `connect` and `disconnect`."""
 
     def __init__(self) -> None:
         self.client: MongoClient | None = None
@@ -36,16 +77,11 @@ class MongoDb:
     async def connect(self, settings: Settings | None = None) -> None:
         """Create the client, select `MONGO_DB` and ping `admin`; fail fast when unreachable."""
         settings = settings or get_settings()
-        client: MongoClient = AsyncIOMotorClient(
-            settings.mongo_database_url,
-            # One budget for each operation, retries and server selection included.
-            timeoutMS=settings.MONGO_TIMEOUT_MS,
-            tz_aware=True,
-        )
+        client = create_client(settings)
         try:
             await client.admin.command("ping")
         except PyMongoError as exc:
-            client.close()
+            await close_client(client)
             raise DatabaseUnavailableError(
                 f"MongoDB at {settings.mongo_location}", _ping_failure(exc)
             ) from exc
@@ -55,7 +91,7 @@ class MongoDb:
         """Close the client and forget it; safe to call twice."""
         client, self.client, self.db = self.client, None, None
         if client is not None:
-            client.close()
+            await close_client(client)
 
     def get_db(self) -> MongoDatabase:
         """The selected database; raises when `connect` has not run."""

@@ -1,4 +1,4 @@
-"""FastAPI dependency giving handlers the selected Motor database."""
+"""FastAPI dependency giving handlers the selected MongoDB database, on either driver."""
 
 from collections.abc import AsyncIterator
 from typing import Annotated
