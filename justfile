@@ -17,7 +17,11 @@ serve *args:
 
 # Run the whole test suite against real servers (throwaway ones unless POSTGRES_HOST/MONGO_HOST name servers)
 test *args:
-    {{uv}} run --locked pytest {{args}}
+    {{uv}} run --locked pytest -n 4 {{args}}
+
+# The quick loop: every test but the slow ones (app processes, fault injection, timeouts)
+test-fast *args:
+    {{uv}} run --locked pytest -n 2 -m "not slow" {{args}}
 
 # Upgrade the database (POSTGRES_* settings) to the latest migration; safe from several replicas at once
 migrate:

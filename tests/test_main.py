@@ -19,6 +19,9 @@ from devstack.servers import free_port
 from tests.budgets import PROCESS_MARGIN_SECONDS
 from tests.credentials import HOSTILE_PASSWORD
 
+# Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 StartApp = Callable[..., AppProcess]
 
 

@@ -19,6 +19,9 @@ import pytest
 from devstack.app_process import ServingProcess
 from devstack.servers import free_port, wait_until
 
+# Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 WORKERS = 2
 HEALTH_BODY = b'{"status":"ok"}'
 

@@ -31,6 +31,9 @@ from tests.containers.dockerfile import stages
 from tests.containers.native import container_env, copy_build_context
 from tests.databases import create_postgres_database
 
+# Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 
 def healthcheck_timeout() -> float:
     spec = importlib.util.spec_from_file_location(

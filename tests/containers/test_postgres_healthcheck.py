@@ -11,6 +11,9 @@ from devstack.servers import PostgresServer, _pg_bin
 from tests.containers.compose_cli import shell_command
 from tests.containers.native import container_env
 
+# Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[PostgresServer]:

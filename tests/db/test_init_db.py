@@ -25,6 +25,9 @@ from tests.databases import (
 )
 from tests.pg_proxy import ADMIN_SHUTDOWN, STARTING_UP, TOO_MANY_CLIENTS, PgProxy, Refusal
 
+# Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 QUOTED_NAME = "Sync-Desk_Test"
 
 

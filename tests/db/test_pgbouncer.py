@@ -12,9 +12,12 @@ from devstack.app_process import AppProcess
 from tests.db.pgbouncer import pgbouncer_binary, running_pgbouncer
 
 BINARY = pgbouncer_binary()
-pytestmark = pytest.mark.skipif(
-    BINARY is None, reason="no pgbouncer on PATH (Debian: apt-get install pgbouncer)"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        BINARY is None, reason="no pgbouncer on PATH (Debian: apt-get install pgbouncer)"
+    ),
+    pytest.mark.slow,  # starts PgBouncer and the app: `just test-fast` leaves it out
+]
 
 CLIENTS = 32
 ROUNDS = 5

@@ -25,6 +25,9 @@ from tests.databases import drop_postgres_database
 from tests.tls.certificates import Authority
 from tests.tls.proxy import TlsProxy
 
+# Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 # A database of its own: a refusal test that wrongly connects creates it, not our tables.
 REFUSED_DATABASE = f"syncdesk_test_{RUN_ID}_tls"
 

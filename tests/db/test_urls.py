@@ -4,9 +4,13 @@ from collections.abc import Callable
 from urllib.parse import quote, quote_plus
 
 import httpx
+import pytest
 
 from app.core.config import Settings
 from devstack.app_process import AppProcess
+
+# Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
+pytestmark = pytest.mark.slow
 
 # Parts that lead nowhere: the app only works if the URLs win over them.
 WRONG_PARTS = {

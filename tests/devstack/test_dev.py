@@ -12,6 +12,9 @@ import pytest
 from devstack.app_process import PROJECT_ROOT
 from devstack.servers import answers_ok, free_port, wait_until
 
+# Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 
 def ready(url: str, dev: subprocess.Popen[bytes]) -> bool:
     assert dev.poll() is None, "just dev exited early"

@@ -12,6 +12,9 @@ from app.db.postgres.engine import create_engine
 from app.migrations.config import head_revisions
 from devstack.app_process import PROJECT_ROOT
 
+# Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 VERSIONS = PROJECT_ROOT / "app" / "migrations" / "versions"
 
 

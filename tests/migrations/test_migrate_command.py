@@ -6,6 +6,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from alembic.script import ScriptDirectory
 
 from app.core.config import Settings
@@ -16,6 +17,9 @@ from devstack.servers import free_port
 from tests.credentials import HOSTILE_PASSWORD
 from tests.databases import ddl_lock_held, wait_for_ddl_lock_waiters
 from tests.migrations.conftest import MIGRATE, migrate, tables
+
+# Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
+pytestmark = pytest.mark.slow
 
 REPLICAS = 3
 

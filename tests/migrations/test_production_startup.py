@@ -15,6 +15,9 @@ from devstack.servers import PostgresServer, free_port
 from tests.credentials import HOSTILE_PASSWORD
 from tests.migrations.conftest import migrate, tables
 
+# Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 StartApp = Callable[..., AppProcess]
 UNKNOWN_REVISION = "f00dfeedcafe"
 

@@ -11,7 +11,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from devstack.app_process import PROJECT_ROOT, AppProcess
+
+# Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
+pytestmark = pytest.mark.slow
 
 PHASES = "examples,coverage,fuzzing,stateful"
 MAX_EXAMPLES = 50

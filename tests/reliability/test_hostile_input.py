@@ -7,6 +7,9 @@ from httpx import AsyncClient
 
 from tests.databases import uses_mongo
 
+# Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 ODD_IDS = ["ünï-cødé-✓", "a b", "a+b", "emoji-🙂", "x" * 64, "'; DROP TABLE items; --"]
 
 

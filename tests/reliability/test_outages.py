@@ -10,6 +10,9 @@ from devstack.app_process import AppProcess
 from devstack.servers import wait_until
 from tests.reliability.conftest import Stack
 
+# Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 BUDGET_SECONDS = 3.0
 POSTGRES_ROUTES = [
     ("GET", "/items"),

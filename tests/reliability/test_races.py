@@ -10,6 +10,9 @@ import pytest
 
 from tests.reliability.conftest import Stack
 
+# Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 async def client(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:

@@ -16,6 +16,9 @@ from tests.reliability.conftest import Stack
 from tests.reliability.test_outages import BUDGET_SECONDS, POSTGRES_ROUTES, call, routes_all_work
 from tests.reliability.test_startup import answers_health
 
+# Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 REFUSALS = {"starting up": STARTING_UP, "too many clients": TOO_MANY_CLIENTS,
             "admin shutdown": ADMIN_SHUTDOWN}  # fmt: skip
 

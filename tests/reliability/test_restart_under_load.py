@@ -9,9 +9,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import httpx
+import pytest
 
 from devstack.servers import wait_until
 from tests.reliability.conftest import Stack
+
+# Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
+pytestmark = pytest.mark.slow
 
 CLIENTS = 16
 DOWN_SECONDS = 3.0  # how long the server stays stopped: the scenario, not a readiness wait

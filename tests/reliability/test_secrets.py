@@ -4,6 +4,7 @@ import time
 from urllib.parse import quote, quote_plus
 
 import httpx
+import pytest
 
 from app.core.config import Settings
 from devstack.app_process import AppProcess
@@ -11,6 +12,9 @@ from devstack.servers import answers_ok, wait_until
 from tests.budgets import PROCESS_MARGIN_SECONDS
 from tests.credentials import HOSTILE_PASSWORD
 from tests.reliability.conftest import Stack
+
+# Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
+pytestmark = pytest.mark.slow
 
 FORMS = {HOSTILE_PASSWORD, quote(HOSTILE_PASSWORD, safe=""), quote_plus(HOSTILE_PASSWORD)}
 

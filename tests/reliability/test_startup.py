@@ -3,9 +3,14 @@
 import asyncio
 import time
 
+import pytest
+
 from devstack.app_process import AppProcess
 from devstack.servers import answers_ok
 from tests.reliability.conftest import Stack
+
+# Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
+pytestmark = pytest.mark.slow
 
 
 def answers_health(app: AppProcess) -> bool:
