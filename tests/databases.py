@@ -30,21 +30,21 @@ uses_mongo = pytest.mark.usefixtures("mongo_database")
 
 async def drop_postgres_database(settings: Settings, name: str) -> None:
     """Drop `name` on the server `settings` point at, even with sessions still open."""
-    engine = create_engine(settings, settings.postgres_url_for("postgres"))
-    async with engine.connect() as connection:
-        await connection.execution_options(isolation_level="AUTOCOMMIT")
-        quoted = connection.dialect.identifier_preparer.quote_identifier(name)
-        await connection.execute(text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
-    await engine.dispose()
+    await _on_server(settings, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
 
 
 async def create_postgres_database(settings: Settings, name: str) -> None:
     """Create an empty database `name` on the server `settings` point at."""
+    await _on_server(settings, "CREATE DATABASE {}", name)
+
+
+async def _on_server(settings: Settings, statement: str, name: str) -> None:
+    # Database DDL runs outside a transaction, from the maintenance database.
     engine = create_engine(settings, settings.postgres_url_for("postgres"))
     async with engine.connect() as connection:
         await connection.execution_options(isolation_level="AUTOCOMMIT")
         quoted = connection.dialect.identifier_preparer.quote_identifier(name)
-        await connection.execute(text(f"CREATE DATABASE {quoted}"))
+        await connection.execute(text(statement.format(quoted)))
     await engine.dispose()
 
 

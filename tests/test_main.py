@@ -18,6 +18,7 @@ from devstack.app_process import AppProcess
 from devstack.servers import free_port
 from tests.budgets import PROCESS_MARGIN_SECONDS
 from tests.credentials import HOSTILE_PASSWORD
+from tests.in_flight import finish_request
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
 pytestmark = pytest.mark.slow
@@ -128,9 +129,9 @@ def test_production_refuses_development_credentials(
 
 
 @pytest.fixture
-def live_app(start_app: StartApp, test_env: dict[str, str], pg_engine: object) -> AppProcess:
-    """The app in test mode on this run's shared databases."""
-    return start_app(test_env)
+def live_app(start_app: StartApp, scratch_env: dict[str, str]) -> AppProcess:
+    """The app on databases of its own (what it stores shows in no other test's listing)."""
+    return start_app({**scratch_env, "ENVIRONMENT": "development"})
 
 
 def post_raw(app: AppProcess, headers: dict[str, str], chunks: list[bytes]) -> tuple[int, bytes]:
@@ -198,19 +199,11 @@ def open_partial_request(app: AppProcess, body: bytes) -> socket.socket:
     return sock
 
 
-def finish_request(sock: socket.socket, body: bytes) -> bytes:
-    sock.sendall(body[len(body) // 2 :])
-    response = b""
-    while chunk := sock.recv(65_536):
-        response += chunk
-    sock.close()
-    return response
-
-
 def test_sigterm_lets_in_flight_requests_finish_and_exits_cleanly(
-    start_app: StartApp, test_env: dict[str, str], pg_engine: object, mongo_driver: MongoDriver
+    start_app: StartApp, scratch_env: dict[str, str], mongo_driver: MongoDriver
 ) -> None:
-    live_app = start_app({**test_env, "MONGO_DRIVER": mongo_driver})
+    env = {**scratch_env, "ENVIRONMENT": "development", "MONGO_DRIVER": mongo_driver}
+    live_app = start_app(env)
     body = b'{"type": "shutdown", "payload": {"n": 1}}'
     in_flight = [open_partial_request(live_app, body) for _ in range(5)]
     # One full round trip after the partial sends: the server has read those headers.

@@ -18,6 +18,7 @@ import pytest
 
 from devstack.app_process import ServingProcess
 from devstack.servers import free_port, wait_until
+from tests.in_flight import finish_request
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
 pytestmark = pytest.mark.slow
@@ -65,9 +66,11 @@ def serving(env: dict[str, str], log_path: Path, workers: int = WORKERS) -> Iter
 
 
 @pytest.fixture
-def served(test_env: dict[str, str], pg_engine: object, tmp_path: Path) -> Iterator[Served]:
-    """The serving command with two workers on this run's databases (tables created)."""
-    with serving(test_env, tmp_path / "serve.log") as server:
+def served(scratch_env: dict[str, str], tmp_path: Path) -> Iterator[Served]:
+    """The serving command with two workers on databases of its own, tables made at startup."""
+    # Databases of its own: what it writes must not show in other tests' listings.
+    env = {**scratch_env, "ENVIRONMENT": "development"}
+    with serving(env, tmp_path / "serve.log") as server:
         yield server
 
 
@@ -133,16 +136,6 @@ def open_in_flight(served: Served, path: str, body: bytes) -> socket.socket:
         assert chunk, answer
         answer += chunk
     return sock
-
-
-def finish_request(sock: socket.socket, body: bytes) -> bytes:
-    """Send the rest of the body; the whole answer, read until the server closes."""
-    sock.sendall(body[len(body) // 2 :])
-    response = b""
-    while chunk := sock.recv(65_536):
-        response += chunk
-    sock.close()
-    return response
 
 
 def in_flight_body(number: int) -> tuple[str, bytes]:

@@ -256,7 +256,7 @@ class Settings(BaseSettings):
     @property
     def postgres_source(self) -> str:
         """Which settings name the PostgreSQL server, for the startup log."""
-        return "POSTGRES_URL" if self.POSTGRES_URL.get_secret_value() else "POSTGRES_HOST"
+        return "POSTGRES_URL" if self.POSTGRES_URL.get_secret_value() else "the POSTGRES_* parts"
 
     @property
     def mongo_database_url(self) -> str:
@@ -281,7 +281,7 @@ class Settings(BaseSettings):
     @property
     def mongo_source(self) -> str:
         """Which settings name the MongoDB server, for the startup log."""
-        return "MONGO_URL" if self.MONGO_URL.get_secret_value() else "MONGO_HOST"
+        return "MONGO_URL" if self.MONGO_URL.get_secret_value() else "the MONGO_* parts"
 
 
 # Errors below name what is wrong, never the URL: it holds a password.

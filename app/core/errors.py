@@ -1,7 +1,8 @@
 """The one map from errors to HTTP answers, registered on the app by `add_error_handlers`."""
 
 import json
-from typing import cast
+import math
+from typing import Any, cast
 
 from fastapi import FastAPI, Request, status
 from fastapi.encoders import jsonable_encoder
@@ -37,7 +38,7 @@ class AsciiJSONResponse(JSONResponse):
     """JSON with non-ASCII escaped: unpaired surrogates in echoed input stay valid JSON."""
 
     def render(self, content: object) -> bytes:
-        return json.dumps(content, separators=(",", ":")).encode("ascii")
+        return json.dumps(content, separators=(",", ":"), allow_nan=False).encode("ascii")
 
 
 async def database_error_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -49,8 +50,19 @@ async def database_error_handler(request: Request, exc: Exception) -> JSONRespon
 async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
     """FastAPI's 422 body, rendered ASCII-only so echoed odd Unicode cannot break it."""
     errors = cast(RequestValidationError, exc).errors()
-    body = jsonable_encoder({"detail": errors})
+    body = _finite(jsonable_encoder({"detail": errors}))
     return AsciiJSONResponse(body, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+def _finite(value: Any) -> Any:
+    """`value` with NaN and infinities (echoed input, which JSON cannot hold) as strings."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    return value
 
 
 def add_error_handlers(app: FastAPI) -> None:

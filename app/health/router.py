@@ -74,6 +74,8 @@ async def _check(database: str, ping: Coroutine[Any, Any, None]) -> CheckStatus:
 
 async def _ping_postgres(engine: AsyncEngine) -> None:
     async with engine.connect() as connection:
+        # Autocommit: one round trip, and no BEGIN/ROLLBACK in the SQL echo every probe.
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
         await connection.execute(text("SELECT 1"))
 
 

@@ -69,4 +69,7 @@ def test_urls_win_over_the_parts_and_the_routes_work(
 
 
 def test_the_suite_ignores_urls_from_the_environment_and_dotenv(settings: Settings) -> None:
-    assert (settings.postgres_source, settings.mongo_source) == ("POSTGRES_HOST", "MONGO_HOST")
+    assert (settings.postgres_source, settings.mongo_source) == (
+        "the POSTGRES_* parts",
+        "the MONGO_* parts",
+    )

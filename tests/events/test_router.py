@@ -1,5 +1,6 @@
 """`/events` over HTTP against a real MongoDB-wire server, each test in its own database."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -130,6 +131,10 @@ async def test_create_event_with_bad_type_or_payload_is_422(client: AsyncClient)
         assert response.status_code == 422, body
 
 
+def refuse(constant: str) -> None:
+    raise AssertionError(f"not JSON: {constant}")
+
+
 async def post_raw(client: AsyncClient, body: str) -> Response:
     """POST a JSON text as is: Python's encoder would refuse or rewrite some of these values."""
     headers = {"content-type": "application/json"}
@@ -171,5 +176,5 @@ async def test_create_event_with_a_non_finite_number_is_422(
     response = await post_raw(client, f'{{"type": "t", "payload": {{"x": [{number}]}}}}')
 
     assert response.status_code == 422
-    [error] = response.json()["detail"]
+    [error] = json.loads(response.text, parse_constant=refuse)["detail"]  # strict JSON
     assert "payload.x[0] must be a finite number" in error["msg"]

@@ -133,9 +133,14 @@ def connect_arguments(settings: Settings, *, command_timeout: float) -> dict[str
     return arguments
 
 
+def hide_autocommit_bookkeeping() -> None:
+    """Keep SQLAlchemy's no-op autocommit BEGIN/ROLLBACK out of the SQL echo; idempotent."""
+    logging.getLogger("sqlalchemy.engine.Engine").addFilter(_ECHO_FILTER)
+
+
 def create_engine(settings: Settings, url: URL | None = None) -> AsyncEngine:
     """An engine configured from settings; `url` points it at another database."""
-    logging.getLogger("sqlalchemy.engine.Engine").addFilter(_ECHO_FILTER)  # idempotent
+    hide_autocommit_bookkeeping()
     return create_async_engine(
         url or settings.postgres_database_url,
         echo=settings.postgres_echo,

@@ -22,6 +22,7 @@ from app.db.postgres.engine import (
     connect_arguments,
     describe_failure,
     dispose_engine,
+    hide_autocommit_bookkeeping,
     is_connection_error,
     is_login_refused,
 )
@@ -111,6 +112,7 @@ async def _recreate_tables(settings: Settings) -> None:
 
 
 def _one_off_engine(settings: Settings, database: str, **options: str) -> AsyncEngine:
+    hide_autocommit_bookkeeping()
     # NullPool: these connections are used once and must not outlive the call.
     return create_async_engine(
         settings.postgres_url_for(database),
