@@ -13,7 +13,7 @@
 import ssl
 from collections.abc import Mapping
 
-from app.core.config import SYSTEM_ROOT_CERTIFICATES
+from app.core.database_urls import SYSTEM_ROOT_CERTIFICATES
 
 # Modes that verify nothing, whatever `sslrootcert` says.
 UNVERIFIED_MODES = frozenset({"disable", "allow", "prefer"})
