@@ -33,7 +33,7 @@ from app.main import create_app
 from devstack.app_process import AppProcess
 from devstack.servers import running_servers
 from tests.credentials import HOSTILE_PASSWORD
-from tests.databases import drop_mongo_database, drop_postgres_database
+from tests.databases import drop_mongo_database, drop_postgres_database, drop_with_retries
 
 RUN_ID = secrets.token_hex(4)
 
@@ -124,7 +124,7 @@ async def mongo_client(mongo_settings: Settings) -> AsyncIterator[MongoClient]:
     """A client of one driver, made as the app makes it."""
     client = create_client(mongo_settings)
     yield client
-    await client.drop_database(mongo_settings.MONGO_DB)
+    await drop_with_retries(client, mongo_settings.MONGO_DB)
     await close_client(client)
 
 
@@ -150,7 +150,7 @@ async def mongo_database(
     """A database of its own for one test, dropped afterwards."""
     name = f"{settings.MONGO_DB}_{secrets.token_hex(4)}"
     yield mongo_client[name]
-    await mongo_client.drop_database(name)
+    await drop_with_retries(mongo_client, name)
 
 
 def undeclared_mongo_session() -> MongoDatabase:

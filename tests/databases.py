@@ -7,11 +7,13 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import pytest
+from pymongo.errors import AutoReconnect
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_fixed
 
 from app.core.config import Settings
-from app.db.mongo.db import close_client, create_client
+from app.db.mongo.db import MongoClient, close_client, create_client
 from app.db.postgres.engine import create_engine
 from app.db.postgres.init_db import DDL_LOCK_KEY, TAKE_DDL_LOCK
 
@@ -76,6 +78,23 @@ async def drop_mongo_database(settings: Settings, name: str) -> None:
     """Drop `name` on the MongoDB server `settings` point at."""
     client = create_client(settings)
     try:
-        await client.drop_database(name)
+        await drop_with_retries(client, name)
     finally:
         await close_client(client)
+
+
+async def drop_with_retries(client: MongoClient, name: str) -> None:
+    """Drop `name`, again if the driver gave up on the server for a moment.
+
+    At the end of a parallel run a CPU-starved server can miss a heartbeat; the driver then
+    cancels what is in flight (AutoReconnect). Cleanup waits that out, within 5 attempts.
+    """
+    retrying = AsyncRetrying(
+        stop=stop_after_attempt(5),
+        wait=wait_fixed(0.5),
+        retry=retry_if_exception_type(AutoReconnect),
+        reraise=True,
+    )
+    async for attempt in retrying:
+        with attempt:
+            await client.drop_database(name)
