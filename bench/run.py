@@ -192,30 +192,31 @@ def resident_mb(target: AppProcess) -> float:
 
 def compare_echo(bench: Bench, path: str) -> dict[str, Measured]:
     """The app with SQL echo on (logging to a file) against echo off, same route."""
-    results = {"echo off": Measured(), "echo on": Measured()}
-    apps = {
-        "echo off": bench.start("app.main:app", "echo-off"),
-        "echo on": bench.start("app.main:app", "echo-on", POSTGRES_ECHO="true"),
-    }
-    try:
-        for app in apps.values():
-            warm_up(bench, app, {"GET": path})
-        for _ in range(ROUNDS):
-            for name, app in apps.items():
-                bench.measure(app, path, results[name])
-    finally:
-        for app in apps.values():
-            app.terminate()
-    return results
+    return compare_servers(
+        bench,
+        path,
+        {
+            "echo off": bench.start("app.main:app", "echo-off"),
+            "echo on": bench.start("app.main:app", "echo-on", POSTGRES_ECHO="true"),
+        },
+    )
 
 
 def compare_workers(bench: Bench, path: str) -> dict[str, Measured]:
     """The app against the bare app, each with `WORKERS` uvicorn worker processes."""
-    results = {"bare": Measured(), "app": Measured()}
-    servers = {
-        "bare": bench.start("bench.bare_app:app", "bare-workers", workers=WORKERS),
-        "app": bench.start("app.main:app", "app-workers", workers=WORKERS),
-    }
+    return compare_servers(
+        bench,
+        path,
+        {
+            "bare": bench.start("bench.bare_app:app", "bare-workers", workers=WORKERS),
+            "app": bench.start("app.main:app", "app-workers", workers=WORKERS),
+        },
+    )
+
+
+def compare_servers(bench: Bench, path: str, servers: dict[str, AppProcess]) -> dict[str, Measured]:
+    """Interleaved rounds of `path` on each server, all warmed first; stops them afterwards."""
+    results = {name: Measured() for name in servers}
     try:
         for server in servers.values():
             # Long enough for every worker to start and fill its pool.
