@@ -21,15 +21,16 @@ from typing import get_args
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.core.config import ENV_FILE_VARIABLE, MongoDriver, Settings, get_settings
 from app.db import init_postgres_db
 from app.db.mongo.db import MongoClient, MongoDatabase, close_client, create_client
 from app.db.mongo.dependencies import get_mongo_session
-from app.db.postgres.dependencies import get_postgres_engine, get_postgres_session
-from app.db.postgres.engine import create_engine
+from app.db.postgres.engine import create_engine, dispose_engine
 from app.main import create_app
+from app.models import metadata
 from devstack.app_process import AppProcess
 from devstack.servers import running_servers
 from tests.credentials import HOSTILE_PASSWORD
@@ -103,6 +104,7 @@ async def pg_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(settings)
     yield engine
     await engine.dispose()
+    await dispose_engine()  # the app's own, which route tests used
     await drop_postgres_database(settings, settings.POSTGRES_DB)
 
 
@@ -158,22 +160,26 @@ def undeclared_mongo_session() -> MongoDatabase:
 
 
 @pytest.fixture
+async def empty_tables(pg_engine: AsyncEngine) -> AsyncIterator[None]:
+    """Every table emptied after the test, for tests whose requests commit."""
+    yield
+    tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+    async with pg_engine.begin() as connection:
+        await connection.execute(text(f"TRUNCATE {tables}"))
+
+
+@pytest.fixture
 def app(
-    settings: Settings,
-    pg_engine: AsyncEngine,
-    pg_session: AsyncSession,
-    request: pytest.FixtureRequest,
+    settings: Settings, empty_tables: None, request: pytest.FixtureRequest
 ) -> Iterator[FastAPI]:
-    """The app with its database dependencies overridden through `dependency_overrides`:
-    both sessions, and the engine readiness pings.
+    """The app on this run's databases.
 
-    Mongo's override is the test's `mongo_database` when the test requests it (and so runs
-    once per driver); a PostgreSQL-only test gets none and runs once.
+    PostgreSQL: the app's own session dependencies, so each handler gets the kind of session
+    production gives it (a transaction, or autocommit for `PgReadSessionDep`); what requests
+    commit is emptied after the test. MongoDB: `get_mongo_session` is overridden with the
+    test's `mongo_database` when the test requests it (and so runs once per driver); a
+    PostgreSQL-only test gets none and runs once.
     """
-
-    async def test_postgres_session() -> AsyncIterator[AsyncSession]:
-        yield pg_session
-
     test_mongo_session = undeclared_mongo_session
     if "mongo_database" in request.fixturenames:
         mongo_database: MongoDatabase = request.getfixturevalue("mongo_database")
@@ -181,13 +187,8 @@ def app(
         def test_mongo_session() -> MongoDatabase:
             return mongo_database
 
-    async def test_postgres_engine() -> AsyncEngine:
-        return pg_engine
-
     app = create_app()
-    app.dependency_overrides[get_postgres_session] = test_postgres_session
     app.dependency_overrides[get_mongo_session] = test_mongo_session
-    app.dependency_overrides[get_postgres_engine] = test_postgres_engine
     yield app
     app.dependency_overrides.clear()
 

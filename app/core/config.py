@@ -76,6 +76,13 @@ class Settings(BaseSettings):
             "PgBouncer: no prepared-statement cache, unique statement names, reads in transactions."
         ),
     )
+    POSTGRES_DEV_RECREATE_ANY_HOST: bool = Field(
+        default=False,
+        description=(
+            "Let development drop and recreate the tables on a PostgreSQL that is neither local "
+            "(loopback, Unix socket) nor compose's `postgres` service; only for throwaway data."
+        ),
+    )
     POSTGRES_ECHO: bool | None = Field(
         None,
         description="Log every SQL statement with its parameters. Unset: on in development "

@@ -3,12 +3,13 @@
 from app.db.mongo.db import mongo_db
 from app.db.mongo.dependencies import MongoSessionDep
 from app.db.postgres.base import Base
-from app.db.postgres.dependencies import PgSessionDep
+from app.db.postgres.dependencies import PgReadSessionDep, PgSessionDep
 from app.db.postgres.init_db import close_postgres_db, init_postgres_db
 
 __all__ = [
     "Base",
     "MongoSessionDep",
+    "PgReadSessionDep",
     "PgSessionDep",
     "close_postgres_db",
     "init_postgres_db",

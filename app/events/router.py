@@ -1,4 +1,4 @@
-"""HTTP routes of `/events`; errors come from the repository and are mapped in `app.main`."""
+"""HTTP routes of `/events`; errors come from the repository and are mapped in `app.core.errors`."""
 
 from collections.abc import Sequence
 from typing import Annotated

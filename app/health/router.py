@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.db import MongoSessionDep
 from app.db.mongo.db import MongoDatabase
 from app.db.postgres.dependencies import PgEngineDep
-from app.db.postgres.engine import describe_failure, is_unavailable
+from app.db.postgres.failures import describe_failure, is_unavailable
 
 router = APIRouter(prefix="/health", tags=["health"])
 logger = logging.getLogger(__name__)

@@ -1,4 +1,8 @@
-"""HTTP routes of `/items`; errors come from the repository and are mapped in `app.main`."""
+"""HTTP routes of `/items`; errors come from the repository and are mapped in `app.core.errors`.
+
+Reads take `PgReadSessionDep` (autocommit: one round trip per query), writes `PgSessionDep`
+(one transaction, committed by the repository).
+"""
 
 from collections.abc import Sequence
 from typing import Annotated
@@ -7,7 +11,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from app.core.responses import error_responses
 from app.core.text import NO_NUL_SCHEMA, Storable
-from app.db import PgSessionDep
+from app.db import PgReadSessionDep, PgSessionDep
 from app.items import repository
 from app.items.models import ID_MAX_LENGTH
 from app.items.schemas import ItemCreate, ItemRead, ItemUpdate
@@ -27,7 +31,7 @@ async def create_item(item: ItemCreate, session: PgSessionDep) -> ItemRead:
 
 @router.get("")
 async def list_items(
-    session: PgSessionDep,
+    session: PgReadSessionDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     after: Annotated[
         str | None, Query(max_length=ID_MAX_LENGTH, json_schema_extra=NO_NUL_SCHEMA), Storable
@@ -37,7 +41,7 @@ async def list_items(
 
 
 @router.get("/{item_id}", responses=error_responses(404))
-async def read_item(item_id: ItemIdPath, session: PgSessionDep) -> ItemRead:
+async def read_item(item_id: ItemIdPath, session: PgReadSessionDep) -> ItemRead:
     return await repository.get_item(session=session, item_id=item_id)
 
 

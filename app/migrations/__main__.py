@@ -9,8 +9,8 @@ import sys
 from alembic import command
 
 from app.core.config import get_settings
+from app.db.postgres.failures import unavailable_error
 from app.migrations.config import alembic_config
-from app.migrations.revision import is_unusable, unavailable
 
 
 def main() -> int:
@@ -19,9 +19,10 @@ def main() -> int:
     try:
         command.upgrade(alembic_config(settings), "head")
     except Exception as exc:
-        if not is_unusable(exc):
+        error = unavailable_error(exc, database=f"PostgreSQL at {settings.postgres_location}")
+        if error is None:
             raise
-        print(f"Migration failed: {unavailable(settings, exc)}", file=sys.stderr)
+        print(f"Migration failed: {error}", file=sys.stderr)
         return 1
     return 0
 

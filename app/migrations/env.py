@@ -5,10 +5,9 @@ from logging.config import fileConfig
 
 from alembic import context
 from sqlalchemy import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 
 from app.core.config import Settings, get_settings
+from app.db.postgres.engine import create_one_off_engine
 from app.db.postgres.init_db import TAKE_DDL_LOCK
 from app.migrations.compare import compare_type
 from app.models import metadata
@@ -28,14 +27,11 @@ def run_migrations(connection: Connection) -> None:
 
 
 async def run_async_migrations(settings: Settings) -> None:
-    """Connect with the app's settings; the URL object goes to SQLAlchemy as is."""
+    """Connect as the app does (TLS included); the URL object goes to SQLAlchemy as is."""
     # Not through config.set_main_option: its interpolation breaks on the `%` of escaped passwords.
-    engine = create_async_engine(
-        settings.postgres_database_url,
-        poolclass=NullPool,  # closing the connection ends the session and releases the lock
-        # No statement timeout: waiting for the lock, or a long ALTER, is not an outage.
-        connect_args={"timeout": settings.POSTGRES_CONNECT_TIMEOUT, "command_timeout": None},
-    )
+    # No pool: closing the connection ends the session and releases the lock. No statement
+    # timeout: waiting for the lock, or a long ALTER, is not an outage. Alembic logs each step.
+    engine = create_one_off_engine(settings, command_timeout=None, echo=False)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(run_migrations)

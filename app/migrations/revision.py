@@ -5,23 +5,15 @@ import logging
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
-from sqlalchemy.exc import DBAPIError
 
 from app.core.config import Settings
-from app.db.exceptions import DatabaseUnavailableError
-from app.db.postgres.engine import (
-    create_engine,
-    describe_failure,
-    is_login_refused,
-    is_unavailable,
-)
+from app.db.postgres.engine import create_engine
+from app.db.postgres.retry import retry_outages
 from app.migrations.config import alembic_config
 
 logger = logging.getLogger(__name__)
 
 MIGRATE_COMMAND = "`just migrate` (in the image: `python -m app.migrations`)"
-# SQLSTATE 3D000: the database the URL names does not exist (the migrations create tables only).
-MISSING_DATABASE = "3D000"
 
 
 class SchemaBehindError(Exception):
@@ -51,38 +43,20 @@ async def ensure_schema_at_head(settings: Settings) -> None:
 
 
 async def current_revisions(settings: Settings) -> set[str]:
-    """The revisions stamped in the database's `alembic_version`; empty when never migrated."""
-    engine = create_engine(settings)  # the app's timeouts bound a down or hanging server
-    try:
-        async with engine.connect() as connection:
-            return set(await connection.run_sync(_current_heads))
-    except Exception as exc:
-        if is_unusable(exc):
-            raise unavailable(settings, exc) from exc
-        raise
-    finally:
-        await engine.dispose()
+    """The revisions stamped in the database's `alembic_version`; empty when never migrated.
 
+    A server that is starting up or not there yet is retried, as development's startup does.
+    """
 
-def is_unusable(exc: BaseException) -> bool:
-    """Whether the database cannot be used as configured: unavailable, or not created yet."""
-    return _is_missing(exc) or is_unavailable(exc)
+    async def read() -> set[str]:
+        engine = create_engine(settings)  # the app's timeouts bound a down or hanging server
+        try:
+            async with engine.connect() as connection:
+                return set(await connection.run_sync(_current_heads))
+        finally:
+            await engine.dispose()
 
-
-def unavailable(settings: Settings, exc: BaseException) -> DatabaseUnavailableError:
-    """The one-line error for a database we cannot use; it names no secret."""
-    if _is_missing(exc):
-        reason = "the database does not exist; create it, then run the migrations"
-    elif is_login_refused(exc):
-        reason = "login refused; check POSTGRES_USER and POSTGRES_PASSWORD"
-    else:
-        reason = f"no connection ({describe_failure(exc)})"
-    return DatabaseUnavailableError(f"PostgreSQL at {settings.postgres_location}", reason)
-
-
-def _is_missing(exc: BaseException) -> bool:
-    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
-    return isinstance(exc, DBAPIError) and sqlstate == MISSING_DATABASE
+    return await retry_outages(read, database=f"PostgreSQL at {settings.postgres_location}")
 
 
 def _current_heads(connection: Connection) -> tuple[str, ...]:

@@ -1,4 +1,4 @@
-"""The real session dependencies, and overriding them with `app.dependency_overrides`."""
+"""The real session dependencies, and overriding the Mongo one with `app.dependency_overrides`."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -6,17 +6,17 @@ from collections.abc import AsyncIterator
 import anyio
 import pytest
 from fastapi import FastAPI
-from httpx import AsyncClient
+from httpx import ASGITransport, AsyncClient
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.config import Settings
-from app.db import PgSessionDep, close_postgres_db, mongo_db
+from app.core.errors import add_error_handlers
+from app.db import PgReadSessionDep, PgSessionDep, close_postgres_db, mongo_db
 from app.db.mongo.db import MongoDatabase
 from app.db.mongo.dependencies import get_mongo_session
-from app.db.postgres.dependencies import get_postgres_session
+from app.db.postgres.dependencies import get_postgres_read_session, get_postgres_session
 from app.db.postgres.engine import get_engine
 from app.items.models import Item
 
@@ -40,12 +40,8 @@ async def assert_every_connection_is_back_and_usable() -> None:
         assert await connection.scalar(select(1)) == 1
 
 
-def request(method: str) -> Request:
-    return Request({"type": "http", "method": method, "headers": []})
-
-
 async def test_postgres_session_is_closed_after_the_request(process_engine: None) -> None:
-    sessions = get_postgres_session(request("POST"))
+    sessions = get_postgres_session()
     session = await anext(sessions)
     await session.execute(select(1))
     assert checked_out() == 1
@@ -57,7 +53,7 @@ async def test_postgres_session_is_closed_after_the_request(process_engine: None
 
 
 async def test_postgres_session_is_closed_when_the_handler_raises(process_engine: None) -> None:
-    sessions = get_postgres_session(request("POST"))
+    sessions = get_postgres_session()
     session = await anext(sessions)
     await session.execute(select(1))
 
@@ -159,22 +155,87 @@ async def test_postgres_connection_is_returned_when_a_timeout_cancels_the_handle
 TRANSACTION_ID = text("SELECT pg_current_xact_id()::text")
 
 
-async def statements_share_a_transaction(method: str) -> bool:
-    """Two statements in one request's session: one transaction id, or one each?"""
-    sessions = get_postgres_session(request(method))
+async def test_postgres_session_runs_its_statements_in_one_transaction(
+    process_engine: None,
+) -> None:
+    sessions = get_postgres_session()
     session = await anext(sessions)
     first, second = await session.scalar(TRANSACTION_ID), await session.scalar(TRANSACTION_ID)
     await sessions.aclose()
-    return bool(first == second)
+
+    assert first == second
 
 
-async def test_get_requests_read_without_a_transaction(process_engine: None) -> None:
-    assert not await statements_share_a_transaction("GET")
+async def test_read_session_runs_each_statement_on_its_own(process_engine: None) -> None:
+    sessions = get_postgres_read_session()
+    session = await anext(sessions)
+    first, second = await session.scalar(TRANSACTION_ID), await session.scalar(TRANSACTION_ID)
+    await sessions.aclose()
+
+    assert first != second
 
 
-async def test_write_requests_run_in_a_transaction(process_engine: None) -> None:
-    for method in ("POST", "PATCH", "DELETE"):
-        assert await statements_share_a_transaction(method), method
+def session_kind_app() -> FastAPI:
+    """GET routes on each session dependency, reporting whether they ran in a transaction."""
+    app = FastAPI()
+
+    @app.get("/session")
+    async def with_session(session: PgSessionDep) -> bool:
+        return bool(await session.scalar(TRANSACTION_ID) == await session.scalar(TRANSACTION_ID))
+
+    @app.get("/read-session")
+    async def with_read_session(session: PgReadSessionDep) -> bool:
+        return bool(await session.scalar(TRANSACTION_ID) == await session.scalar(TRANSACTION_ID))
+
+    return app
+
+
+@pytest.fixture
+async def session_kind_client(process_engine: None) -> AsyncIterator[AsyncClient]:
+    transport = ASGITransport(app=session_kind_app())
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+async def test_a_get_handler_on_the_session_runs_in_a_transaction(
+    session_kind_client: AsyncClient,
+) -> None:
+    assert (await session_kind_client.get("/session")).json() is True
+
+
+async def test_a_get_handler_on_the_read_session_runs_in_autocommit(
+    session_kind_client: AsyncClient,
+) -> None:
+    assert (await session_kind_client.get("/read-session")).json() is False
+
+
+def failing_handler_app(error: Exception) -> FastAPI:
+    """A route that queries through the session, then fails on its own."""
+    app = FastAPI()
+    add_error_handlers(app)
+
+    @app.post("/")
+    async def fail(session: PgSessionDep) -> None:
+        await session.execute(select(1))
+        raise error
+
+    return app
+
+
+@pytest.mark.parametrize(
+    "error",
+    [TimeoutError("another service timed out"), FileNotFoundError("no such file")],
+    ids=["TimeoutError", "FileNotFoundError"],
+)
+async def test_a_handler_error_of_its_own_is_a_500_not_a_database_outage(
+    process_engine: None, error: Exception
+) -> None:
+    transport = ASGITransport(app=failing_handler_app(error), raise_app_exceptions=False)
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.post("/")
+
+    assert response.status_code == 500
+    assert "unavailable" not in response.text
 
 
 async def test_mongo_session_is_the_connected_database(mongo_settings: Settings) -> None:
@@ -186,7 +247,7 @@ async def test_mongo_session_is_the_connected_database(mongo_settings: Settings)
         await mongo_db.disconnect()
 
 
-async def test_overridden_postgres_session_is_the_one_routes_use(
+async def test_routes_commit_through_the_apps_own_session(
     client: AsyncClient, pg_session: AsyncSession
 ) -> None:
     await client.post("/items", json={"id": "via-http", "name": "N"})

@@ -13,7 +13,8 @@ from app.core.config import Settings
 from app.db import close_postgres_db, init_postgres_db
 from app.db.exceptions import DatabaseUnavailableError
 from app.db.postgres.engine import create_engine, get_engine
-from app.db.postgres.init_db import ATTEMPTS, MAINTENANCE_DATABASE, WAIT_SECONDS
+from app.db.postgres.init_db import MAINTENANCE_DATABASE
+from app.db.postgres.retry import ATTEMPTS, WAIT_SECONDS
 from devstack.app_process import AppProcess
 from devstack.servers import PostgresServer, free_port, wait_until
 from tests.credentials import HOSTILE_PASSWORD

@@ -21,12 +21,19 @@ from app.db.mongo.db import MongoDb
 from app.db.postgres.engine import create_engine
 from devstack.app_process import AppProcess
 from tests.conftest import RUN_ID
-from tests.databases import drop_postgres_database
+from tests.databases import create_postgres_database, drop_postgres_database
+from tests.migrations.conftest import migrate, tables
 from tests.tls.certificates import Authority
 from tests.tls.proxy import TlsProxy
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
 pytestmark = pytest.mark.slow
+
+CERTIFICATE_REFUSED = (
+    "TLS certificate verification failed (unable to get local issuer certificate); "
+    "check sslmode and sslrootcert"
+)
+TLS_DECLINED = "the server does not accept TLS, which sslmode asks for; check sslmode"
 
 # A database of its own: a refusal test that wrongly connects creates it, not our tables.
 REFUSED_DATABASE = f"syncdesk_test_{RUN_ID}_tls"
@@ -122,7 +129,8 @@ async def assert_refused(url: str, reason: str) -> None:
 
     message = str(caught.value)
     assert message.startswith(
-        f"PostgreSQL at {refused.postgres_location} is unavailable: certificate verify failed ("
+        f"PostgreSQL at {refused.postgres_location} is unavailable: "
+        "TLS certificate verification failed ("
     )
     assert reason in message
     assert "\n" not in message
@@ -169,9 +177,93 @@ async def test_startup_with_an_untrusted_certificate_exits_with_one_line(
 
     output = app.output()
     assert "Startup failed: PostgreSQL at localhost:" in output, output
-    assert "certificate verify failed (unable to get local issuer certificate)" in output
+    assert CERTIFICATE_REFUSED in output
     assert "Traceback" not in output
     assert quote(Settings().POSTGRES_PASSWORD.get_secret_value(), safe="") not in output
+
+
+@pytest.fixture
+def plain_postgres_url(settings: Settings) -> PostgresUrl:
+    """A URL straight to this run's PostgreSQL, which speaks no TLS."""
+
+    def url(query: str, *, database: str) -> str:
+        password = quote(settings.POSTGRES_PASSWORD.get_secret_value(), safe="")
+        address = f"localhost:{settings.POSTGRES_PORT}/{database}"
+        return f"postgres://{settings.POSTGRES_USER}:{password}@{address}?{query}"
+
+    return url
+
+
+@pytest.fixture
+async def empty_database(settings: Settings, scratch_env: dict[str, str]) -> str:
+    """An existing, empty database of its own, dropped afterwards."""
+    await create_postgres_database(settings, scratch_env["POSTGRES_DB"])
+    return scratch_env["POSTGRES_DB"]
+
+
+def refusal(command: str, env: dict[str, str], start_app: Callable[..., AppProcess]) -> str:
+    """What `command` (`app` in an environment, or `migrate`) prints when it gives up."""
+    if command == "migrate":
+        result = migrate(env)
+        assert result.returncode == 1, result.stderr
+        return result.stderr
+    app = start_app({**env, "ENVIRONMENT": command}, wait=False)
+    assert app.wait_exit(30) != 0
+    return app.output()
+
+
+@pytest.mark.parametrize("command", ["development", "production", "migrate"])
+def test_a_server_without_tls_is_refused_in_one_line_everywhere(
+    command: str,
+    start_app: Callable[..., AppProcess],
+    test_env: dict[str, str],
+    plain_postgres_url: PostgresUrl,
+    authority: Authority,
+    empty_database: str,
+) -> None:
+    query = f"sslmode=verify-full&sslrootcert={ca(authority)}"
+    url = plain_postgres_url(query, database=empty_database)
+
+    output = refusal(command, {**test_env, "POSTGRES_URL": url}, start_app)
+
+    assert f"{empty_database} is unavailable: {TLS_DECLINED}\n" in output, output
+    assert "Traceback" not in output
+
+
+@pytest.mark.parametrize("command", ["development", "production", "migrate"])
+def test_an_untrusted_certificate_is_refused_in_one_line_everywhere(
+    command: str,
+    start_app: Callable[..., AppProcess],
+    test_env: dict[str, str],
+    postgres_url: PostgresUrl,
+    other_authority: Authority,
+    empty_database: str,
+) -> None:
+    url = postgres_url(
+        f"sslmode=verify-full&sslrootcert={ca(other_authority)}", database=empty_database
+    )
+
+    output = refusal(command, {**test_env, "POSTGRES_URL": url}, start_app)
+
+    assert f"{empty_database} is unavailable: {CERTIFICATE_REFUSED}\n" in output, output
+    assert "Traceback" not in output
+
+
+async def test_migrate_over_verified_tls_migrates(
+    test_env: dict[str, str],
+    settings: Settings,
+    postgres_url: PostgresUrl,
+    postgres_proxy: TlsProxy,
+    authority: Authority,
+    empty_database: str,
+) -> None:
+    url = postgres_url(f"sslmode=verify-full&sslrootcert={ca(authority)}", database=empty_database)
+
+    result = migrate({**test_env, "POSTGRES_URL": url})
+
+    assert result.returncode == 0, result.stderr
+    assert postgres_proxy.handshakes >= 1
+    assert "items" in await tables(settings.model_copy(update={"POSTGRES_DB": empty_database}))
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.db.postgres.init_db import ATTEMPTS, WAIT_SECONDS
+from app.db.postgres.retry import ATTEMPTS, WAIT_SECONDS
 from devstack.app_process import AppProcess
 from devstack.servers import wait_until
 from tests.budgets import PROCESS_MARGIN_SECONDS

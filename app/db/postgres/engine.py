@@ -5,91 +5,28 @@ asyncpg opens connections only when a session first needs one.
 """
 
 import logging
-import ssl
+from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import URL
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+import asyncpg
+from sqlalchemy import URL, event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import NullPool
 
 from app.core.config import Settings, get_settings
+from app.db.postgres.failures import DriverConnectionError
 from app.db.postgres.tls import ssl_argument
 
 async_session = async_sessionmaker(class_=AsyncSession, autoflush=False, expire_on_commit=False)
 
-# What an unreachable, stopped or hanging server raises: connection refused, asyncpg's
-# timeouts, and the driver's connection errors as SQLAlchemy wraps them.
-CONNECTION_ERRORS: tuple[type[Exception], ...] = (
-    OSError,
-    TimeoutError,
-    OperationalError,
-    InterfaceError,
-)
-
-# SQLSTATEs of a server that is going away, coming back or out of slots: each clears by
-# itself, so it is an outage (503, retried at startup), not a bug. Class 08 is "connection
-# exception"; 57P01/57P02 an admin or crash shutdown, 57P03 "the database system is starting
-# up" (also shutting down, or a standby not yet accepting connections); 53300 "too many
-# clients". Not 57P04 (database dropped) nor the rest of class 53 (disk full, out of memory):
-# those need a person.
-UNAVAILABLE_SQLSTATE_CLASS = "08"
-UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})
-
-# A certificate that fails verification will fail again: not worth a retry.
-CERTIFICATE_ERRORS: tuple[type[Exception], ...] = (ssl.SSLCertVerificationError,)
-
-# SQLSTATE class 28: the server refused the login (wrong user or password).
-LOGIN_REFUSED_CLASS = "28"
-
 _engine: AsyncEngine | None = None
 _autocommit_engine: AsyncEngine | None = None
-
-
-def _sqlstate(exc: BaseException) -> str:
-    if not isinstance(exc, DBAPIError):
-        return ""
-    return getattr(exc.orig, "sqlstate", None) or ""
-
-
-def is_login_refused(exc: BaseException) -> bool:
-    """Whether the server rejected our credentials."""
-    return _sqlstate(exc).startswith(LOGIN_REFUSED_CLASS)
-
-
-def is_certificate_refused(exc: BaseException) -> bool:
-    """Whether the server's TLS certificate failed verification."""
-    return isinstance(exc, CERTIFICATE_ERRORS)
-
-
-def is_connection_error(exc: BaseException) -> bool:
-    """Whether the server is unreachable, hanging, going away, coming back or out of slots."""
-    if is_certificate_refused(exc):
-        return False  # an OSError too, but no retry will make it pass
-    if isinstance(exc, CONNECTION_ERRORS):
-        return True
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True  # SQLAlchemy saw the connection die and has dropped it from the pool
-    sqlstate = _sqlstate(exc)
-    return sqlstate.startswith(UNAVAILABLE_SQLSTATE_CLASS) or sqlstate in UNAVAILABLE_SQLSTATES
-
-
-def describe_failure(exc: BaseException) -> str:
-    """The driver's error class and SQLSTATE, for messages: never its text, which may hold a URL."""
-    driver_error = exc.orig.__cause__ if isinstance(exc, DBAPIError) and exc.orig else None
-    name = type(driver_error or exc).__name__
-    sqlstate = _sqlstate(exc)
-    return f"{name}, SQLSTATE {sqlstate}" if sqlstate else name
-
-
-def is_unavailable(exc: BaseException) -> bool:
-    """Whether the database cannot serve us: a connection error, a refused login or certificate."""
-    return is_connection_error(exc) or is_login_refused(exc) or is_certificate_refused(exc)
-
 
 # SQLAlchemy echoes the BEGIN and ROLLBACK it does not send in autocommit; for every read that
 # looks as if something was rolled back. The echo keeps the statements a request runs.
@@ -120,9 +57,30 @@ TRANSACTION_POOLER_ARGUMENTS: dict[str, object] = {
 }
 
 
-def connect_arguments(settings: Settings, *, command_timeout: float) -> dict[str, object]:
-    """asyncpg's connect arguments: timeouts, TLS from POSTGRES_URL, pooler safety."""
+async def connect_marking_failures(*args: Any, **kwargs: Any) -> asyncpg.Connection:
+    """`asyncpg.connect`, its socket, TLS and timeout errors marked as the driver's."""
+    try:
+        return await asyncpg.connect(*args, **kwargs)
+    except (OSError, TimeoutError) as exc:
+        raise DriverConnectionError(type(exc).__name__) from exc
+
+
+def _mark_failures_while_executing(context: ExceptionContext) -> Exception | None:
+    # asyncpg raises a bare TimeoutError (command_timeout) or OSError from a statement, which
+    # SQLAlchemy passes on unwrapped: mark it, so only the driver's errors become a 503.
+    error = context.original_exception
+    if isinstance(error, OSError | TimeoutError) and context.sqlalchemy_exception is None:
+        return DriverConnectionError(type(error).__name__)
+    return None
+
+
+def connect_arguments(settings: Settings, *, command_timeout: float | None) -> dict[str, object]:
+    """asyncpg's connect arguments: timeouts, TLS from POSTGRES_URL, pooler safety.
+
+    Every connection the project opens is made with these (engines come from `create_engine`).
+    """
     arguments: dict[str, object] = {
+        "async_creator_fn": connect_marking_failures,
         "timeout": settings.POSTGRES_CONNECT_TIMEOUT,
         "command_timeout": command_timeout,
     }
@@ -140,18 +98,50 @@ def hide_autocommit_bookkeeping() -> None:
 
 def create_engine(settings: Settings, url: URL | None = None) -> AsyncEngine:
     """An engine configured from settings; `url` points it at another database."""
-    hide_autocommit_bookkeeping()
-    return create_async_engine(
-        url or settings.postgres_database_url,
-        echo=settings.postgres_echo,
-        pool_size=settings.POSTGRES_POOL_SIZE,
-        max_overflow=settings.POSTGRES_MAX_OVERFLOW,
-        pool_recycle=settings.POSTGRES_POOL_RECYCLE,
-        pool_pre_ping=settings.POSTGRES_POOL_PRE_PING,
-        pool_timeout=settings.POSTGRES_POOL_TIMEOUT,
-        # asyncpg's own timeouts bound an outage: connecting, then each statement.
-        connect_args=connect_arguments(settings, command_timeout=settings.POSTGRES_COMMAND_TIMEOUT),
+    return _configured(
+        create_async_engine(
+            url or settings.postgres_database_url,
+            echo=settings.postgres_echo,
+            pool_size=settings.POSTGRES_POOL_SIZE,
+            max_overflow=settings.POSTGRES_MAX_OVERFLOW,
+            pool_recycle=settings.POSTGRES_POOL_RECYCLE,
+            pool_pre_ping=settings.POSTGRES_POOL_PRE_PING,
+            pool_timeout=settings.POSTGRES_POOL_TIMEOUT,
+            # asyncpg's own timeouts bound an outage: connecting, then each statement.
+            connect_args=connect_arguments(
+                settings, command_timeout=settings.POSTGRES_COMMAND_TIMEOUT
+            ),
+        )
     )
+
+
+def create_one_off_engine(
+    settings: Settings,
+    url: URL | None = None,
+    *,
+    command_timeout: float | None,
+    isolation_level: str | None = None,
+    echo: bool | None = None,
+) -> AsyncEngine:
+    """An engine for one job (schema changes, checks): no pool, so its connections close with
+    it; `command_timeout` None lets statements wait, as for a lock or a long ALTER; `echo`
+    None follows the settings."""
+    options = {"isolation_level": isolation_level} if isolation_level else {}
+    return _configured(
+        create_async_engine(
+            url or settings.postgres_database_url,
+            poolclass=NullPool,
+            echo=settings.postgres_echo if echo is None else echo,
+            connect_args=connect_arguments(settings, command_timeout=command_timeout),
+            **options,
+        )
+    )
+
+
+def _configured(engine: AsyncEngine) -> AsyncEngine:
+    hide_autocommit_bookkeeping()
+    event.listen(engine.sync_engine, "handle_error", _mark_failures_while_executing)
+    return engine
 
 
 def get_engine() -> AsyncEngine:

@@ -4,31 +4,14 @@ In production, use the migrations (`python -m app.migrations`): `init_postgres_d
 table. Both take the same advisory lock, so processes starting together change the schema in turn.
 """
 
-import ssl
-
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool
-from tenacity import (
-    AsyncRetrying,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_fixed,
-)
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.core.config import Settings, get_settings
-from app.db.exceptions import DatabaseUnavailableError
-from app.db.postgres.engine import (
-    connect_arguments,
-    describe_failure,
-    dispose_engine,
-    hide_autocommit_bookkeeping,
-    is_connection_error,
-    is_login_refused,
-)
+from app.db.postgres.engine import create_one_off_engine, dispose_engine
+from app.db.postgres.ownership import ensure_development_database
+from app.db.postgres.retry import retry_outages
 
-ATTEMPTS = 10
-WAIT_SECONDS = 0.5
 MAINTENANCE_DATABASE = "postgres"
 # CREATE DATABASE copies a template and may take seconds on a slow disk.
 DDL_TIMEOUT_SECONDS = 30.0
@@ -41,7 +24,8 @@ TAKE_DDL_LOCK = text("SELECT pg_advisory_lock(:key)").bindparams(key=DDL_LOCK_KE
 async def init_postgres_db(settings: Settings | None = None) -> None:
     """Create the database if missing, then drop and create every table of `app.models`.
 
-    Retries connection errors 10 times, 500 ms apart; refuses `ENVIRONMENT=production`.
+    Retries outages 10 times, 500 ms apart; refuses `ENVIRONMENT=production`, and any database
+    the development tooling does not own (`app.db.postgres.ownership`).
     """
     settings = settings or get_settings()
     if settings.ENVIRONMENT == "production":
@@ -49,31 +33,13 @@ async def init_postgres_db(settings: Settings | None = None) -> None:
             "init_postgres_db drops every table and refuses to run with "
             "ENVIRONMENT=production; use migrations there"
         )
-    retrying = AsyncRetrying(
-        stop=stop_after_attempt(ATTEMPTS),
-        wait=wait_fixed(WAIT_SECONDS),
-        retry=retry_if_exception(is_connection_error),
-        reraise=True,  # after the last attempt, its own error
-    )
-    try:
-        async for attempt in retrying:
-            with attempt:
-                await _create_database(settings)
-                await _recreate_tables(settings)
-    except Exception as exc:
-        if isinstance(exc, ssl.SSLCertVerificationError):
-            reason = (
-                f"certificate verify failed ({exc.verify_message}); check sslmode and sslrootcert"
-            )
-        elif is_connection_error(exc):
-            reason = f"no connection after {ATTEMPTS} attempts ({describe_failure(exc)})"
-        elif is_login_refused(exc):
-            reason = "login refused; check POSTGRES_USER and POSTGRES_PASSWORD"
-        else:
-            raise
-        raise DatabaseUnavailableError(
-            f"PostgreSQL at {settings.postgres_location}", reason
-        ) from exc
+    ensure_development_database(settings)
+
+    async def recreate() -> None:
+        await _create_database(settings)
+        await _recreate_tables(settings)
+
+    await retry_outages(recreate, database=f"PostgreSQL at {settings.postgres_location}")
 
 
 async def close_postgres_db() -> None:
@@ -111,13 +77,12 @@ async def _recreate_tables(settings: Settings) -> None:
         await engine.dispose()
 
 
-def _one_off_engine(settings: Settings, database: str, **options: str) -> AsyncEngine:
-    hide_autocommit_bookkeeping()
-    # NullPool: these connections are used once and must not outlive the call.
-    return create_async_engine(
+def _one_off_engine(
+    settings: Settings, database: str, isolation_level: str | None = None
+) -> AsyncEngine:
+    return create_one_off_engine(
+        settings,
         settings.postgres_url_for(database),
-        poolclass=NullPool,
-        echo=settings.postgres_echo,
-        connect_args=connect_arguments(settings, command_timeout=DDL_TIMEOUT_SECONDS),
-        **options,
+        command_timeout=DDL_TIMEOUT_SECONDS,
+        isolation_level=isolation_level,
     )
