@@ -2,7 +2,8 @@
 
 Ctrl-C (or SIGTERM) stops the app and both servers and deletes their data. Where the
 environment names servers (POSTGRES_HOST and MONGO_HOST, as in the devcontainer), the app
-runs on those instead.
+runs on those instead. Either way `.env` applies, except POSTGRES_URL and MONGO_URL: the
+app in development drops and recreates its tables, so it only ever gets the servers named here.
 """
 
 import os
@@ -11,6 +12,9 @@ import subprocess
 import sys
 from types import FrameType
 
+from dotenv import dotenv_values
+
+from app.core.config import ENV_FILE_VARIABLE
 from devstack.app_process import PROJECT_ROOT
 from devstack.servers import answers_ok, running_servers, wait_until
 
@@ -25,16 +29,37 @@ def main() -> int:
     try:
         if os.environ.get("POSTGRES_HOST") and os.environ.get("MONGO_HOST"):
             # Inside compose or the devcontainer: use the servers the environment names.
-            return _serve({**os.environ, "ENVIRONMENT": "development"}, "the servers named")
+            return _serve(_app_env(), "the servers named")
         print("Starting throwaway PostgreSQL and MongoDB servers...", flush=True)
         with running_servers() as (postgres, mongo):
-            env = {**os.environ, **postgres.env(), **mongo.env(), "ENVIRONMENT": "development"}
             where = f"PostgreSQL 18 on port {postgres.port}, {mongo.kind} on port {mongo.port}"
-            return _serve(env, where)
+            return _serve(_app_env(postgres.env(), mongo.env()), where)
     except KeyboardInterrupt:
         return 0
     finally:
         print("Stopped.", flush=True)
+
+
+def _app_env(*servers: dict[str, str]) -> dict[str, str]:
+    """`.env`, then the environment, then the servers; never a database URL."""
+    env = {**_dotenv(), **os.environ}
+    for server in servers:
+        env |= server
+    # The app reads no `.env` of its own: it would bring back the URLs blanked here.
+    return env | {
+        "ENVIRONMENT": "development",
+        "POSTGRES_URL": "",
+        "MONGO_URL": "",
+        ENV_FILE_VARIABLE: "",
+    }
+
+
+def _dotenv() -> dict[str, str]:
+    path = os.environ.get(ENV_FILE_VARIABLE, ".env")
+    if not path:
+        return {}
+    values = dotenv_values(PROJECT_ROOT / path)
+    return {name: value for name, value in values.items() if value is not None}
 
 
 def _serve(env: dict[str, str], databases: str) -> int:

@@ -27,6 +27,12 @@ class Stage:
         raise LookupError(f"no {keyword} {prefix}... in stage {self.name}")
 
     @property
+    def env(self) -> dict[str, str]:
+        """The variables the stage's own `ENV` instructions set (`ENV NAME=value ...` form)."""
+        pairs = (pair.partition("=") for args in self.arguments("ENV") for pair in args.split())
+        return {name: value for name, _, value in pairs}
+
+    @property
     def command(self) -> list[str]:
         """The stage's own `CMD`, exec form."""
         (cmd,) = self.arguments("CMD")

@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from app.core.config import Settings
+from app.db.postgres.engine import create_engine
 from devstack.app_process import PROJECT_ROOT, ServingProcess
 from devstack.servers import (
     MongoServer,
@@ -203,10 +205,44 @@ def test_healthcheck_fails_when_nothing_listens(healthcheck: list[str]) -> None:
     assert "unhealthy" in result.stderr
 
 
+async def execute(settings: Settings, statement: str) -> None:
+    engine = create_engine(settings)
+    async with engine.begin() as connection:
+        await connection.execute(text(statement))
+    await engine.dispose()
+
+
+async def fetch_ids(settings: Settings) -> list[str]:
+    engine = create_engine(settings)
+    async with engine.connect() as connection:
+        ids = list(await connection.scalars(text("SELECT id FROM items")))
+    await engine.dispose()
+    return ids
+
+
 def run_in(workdir: Path, argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         argv, cwd=workdir, env=env, capture_output=True, text=True, timeout=60, check=False
     )
+
+
+async def test_runtime_image_left_to_its_defaults_is_production_and_drops_no_table(
+    scratch_env: dict[str, str], settings: Settings, tmp_path: Path
+) -> None:
+    """`docker run IMAGE` with only the database settings, on a database with data."""
+    database = settings.model_copy(update={"POSTGRES_DB": scratch_env["POSTGRES_DB"]})
+    await create_postgres_database(settings, database.POSTGRES_DB)
+    await execute(database, "CREATE TABLE items AS SELECT 'kept' AS id")
+    env = {name: value for name, value in scratch_env.items() if name != "ENVIRONMENT"}
+    env |= stages()["runtime"].env
+    app = ServingProcess(
+        on_port(stages()["runtime"].command, free_port()), container_env(**env), tmp_path / "log"
+    )
+    app.start()
+
+    assert await asyncio.to_thread(app.wait_exit, 30) == 3
+    assert "behind this code's" in app.output()
+    assert await fetch_ids(database) == ["kept"]
 
 
 async def test_runtime_image_migrates_an_empty_database_then_serves_in_production(

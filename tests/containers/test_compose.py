@@ -1,12 +1,15 @@
 """compose.yaml, checked by Compose v2's own parser and on the configuration it normalizes."""
 
+import os
 import re
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from app.core.config import Settings, get_settings
 from devstack.app_process import PROJECT_ROOT
 from devstack.servers import _pg_bin
 from tests.containers.compose_cli import (
@@ -178,3 +181,31 @@ def test_env_example_holds_the_compose_defaults(
 
     assert variables <= listed
     assert normalized_config(COMPOSE_FILE, env_file=ENV_EXAMPLE) == compose_config
+
+
+@pytest.fixture
+def settings_in_the_app_container(
+    services: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Settings]:
+    """The app's settings as it reads them in compose's `app` service, from a working
+    directory whose `.env` names managed databases."""
+    (tmp_path / ".env").write_text(
+        "POSTGRES_URL=postgresql://admin:secret@db.example.com:5432/production\n"
+        "MONGO_URL=mongodb://admin:secret@mongo.example.com:27017/production\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    for name in os.environ:
+        if name.startswith(("POSTGRES_", "MONGO_", "ENV")):
+            monkeypatch.delenv(name)
+    for name, value in services["app"]["environment"].items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    yield get_settings()
+    get_settings.cache_clear()
+
+
+def test_app_under_compose_uses_the_compose_databases_whatever_dotenv_names(
+    settings_in_the_app_container: Settings,
+) -> None:
+    assert settings_in_the_app_container.postgres_location == "postgres:5432/syncdesk_db"
+    assert settings_in_the_app_container.mongo_location == "mongo:27017/syncdesk_db"

@@ -31,11 +31,20 @@ def homes_of(processes: list[psutil.Process]) -> set[Path]:
     }
 
 
+# A developer's `.env` naming managed databases: `just dev` must not point its app at them.
+MANAGED_URLS = (
+    "POSTGRES_URL=postgresql://admin:secret@db.example.invalid:5432/production\n"
+    "MONGO_URL=mongodb://admin:secret@mongo.example.invalid:27017/production\n"
+)
+
+
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
-def test_dev_serves_the_app_and_a_signal_leaves_nothing_behind(
+def test_dev_serves_the_app_on_its_own_servers_and_a_signal_leaves_nothing_behind(
     stop_signal: signal.Signals, tmp_path: Path
 ) -> None:
     port = free_port()
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(MANAGED_URLS)
     env = {
         key: value
         for key, value in os.environ.items()
@@ -45,7 +54,7 @@ def test_dev_serves_the_app_and_a_signal_leaves_nothing_behind(
         dev = subprocess.Popen(
             [sys.executable, "-m", "devstack.dev"],
             cwd=PROJECT_ROOT,
-            env={**env, "DEV_PORT": str(port), "POSTGRES_ECHO": "false"},
+            env={**env, "DEV_PORT": str(port), "POSTGRES_ECHO": "false", "ENV_FILE": str(dotenv)},
             stdout=log,
             stderr=log,
         )
