@@ -14,7 +14,7 @@ from tests.budgets import PROCESS_MARGIN_SECONDS
 from tests.pg_proxy import ADMIN_SHUTDOWN, STARTING_UP, TOO_MANY_CLIENTS, PgProxy
 from tests.reliability.conftest import Stack
 from tests.reliability.test_outages import BUDGET_SECONDS, POSTGRES_ROUTES, call, routes_all_work
-from tests.reliability.test_startup import answers_health
+from tests.reliability.test_startup import answers_health, startup_env
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
 pytestmark = pytest.mark.slow
@@ -31,14 +31,16 @@ def proxy(stack: Stack) -> Iterator[PgProxy]:
     proxy.stop()
 
 
-def app_behind(proxy: PgProxy, stack: Stack, log: Path, name: str) -> AppProcess:
-    env = {**stack.env, "POSTGRES_PORT": str(proxy.port), "POSTGRES_DB": name, "MONGO_DB": name}
-    return AppProcess(env=env, log_path=log)
+def app_behind(
+    proxy: PgProxy, env: dict[str, str], log: Path, name: str | None = None
+) -> AppProcess:
+    names = {"POSTGRES_DB": name, "MONGO_DB": name} if name else {}
+    return AppProcess(env={**env, **names, "POSTGRES_PORT": str(proxy.port)}, log_path=log)
 
 
 @pytest.fixture
 def app(proxy: PgProxy, stack: Stack, tmp_path: Path) -> Iterator[AppProcess]:
-    app = app_behind(proxy, stack, tmp_path / "app.log", "syncdesk_refusals")
+    app = app_behind(proxy, stack.env, tmp_path / "app.log", "syncdesk_refusals")
     app.start()
     app.wait_ready()
     yield app
@@ -71,11 +73,13 @@ def test_refused_logins_are_503_within_3_s_and_recover(
     assert "Traceback" not in app.output()
 
 
-def test_startup_waits_while_postgres_is_starting_up(
-    proxy: PgProxy, stack: Stack, tmp_path: Path
+@pytest.mark.parametrize("environment", ["development", "production"])
+async def test_startup_waits_while_postgres_is_starting_up(
+    proxy: PgProxy, stack: Stack, tmp_path: Path, environment: str
 ) -> None:
+    env = await startup_env(stack, environment, f"syncdesk_late_refusal_{environment}")
     proxy.refuse(STARTING_UP)
-    app = app_behind(proxy, stack, tmp_path / "app.log", "syncdesk_late_refusal")
+    app = app_behind(proxy, env, tmp_path / "app.log")
     app.start()
     try:
         wait_until(lambda: len(proxy.logins) >= 3, timeout=10, what="three refused logins")
@@ -93,7 +97,7 @@ def test_startup_gives_up_after_the_retries_in_one_line(
     proxy: PgProxy, stack: Stack, tmp_path: Path
 ) -> None:
     proxy.refuse(TOO_MANY_CLIENTS)
-    app = app_behind(proxy, stack, tmp_path / "app.log", "syncdesk_never")
+    app = app_behind(proxy, stack.env, tmp_path / "app.log", "syncdesk_never")
     app.start()
     status = app.wait_exit(timeout=(ATTEMPTS - 1) * WAIT_SECONDS + PROCESS_MARGIN_SECONDS)
 

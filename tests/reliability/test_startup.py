@@ -7,7 +7,7 @@ import pytest
 
 from devstack.app_process import AppProcess
 from devstack.servers import answers_ok
-from tests.reliability.conftest import Stack
+from tests.reliability.conftest import Stack, migrated_database
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
 pytestmark = pytest.mark.slow
@@ -17,9 +17,19 @@ def answers_health(app: AppProcess) -> bool:
     return answers_ok(f"{app.url}/health")
 
 
-async def test_app_starts_when_postgres_appears_during_the_retry(stack: Stack) -> None:
-    env = {**stack.env, "POSTGRES_DB": "syncdesk_late", "MONGO_DB": "syncdesk_late"}
-    app = AppProcess(env=env, log_path=stack.app.log_path.with_name("late.log"))
+async def startup_env(stack: Stack, environment: str, name: str) -> dict[str, str]:
+    """Development on a database it creates; production on one migrated beforehand."""
+    if environment == "production":
+        return await migrated_database(stack, name)
+    return {**stack.env, "POSTGRES_DB": name, "MONGO_DB": name}
+
+
+@pytest.mark.parametrize("environment", ["development", "production"])
+async def test_app_starts_when_postgres_appears_during_the_retry(
+    stack: Stack, environment: str
+) -> None:
+    env = await startup_env(stack, environment, f"syncdesk_late_{environment}")
+    app = AppProcess(env=env, log_path=stack.app.log_path.with_name(f"late-{environment}.log"))
     stack.postgres.stop()
     try:
         app.start()
