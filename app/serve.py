@@ -1,8 +1,9 @@
 """Serve the app for production: `python -m app.serve [--host HOST] [--port PORT]`.
 
 uvicorn runs `WEB_CONCURRENCY` worker processes (one per CPU unless set) without reload, and
-trusts X-Forwarded-* headers only from `FORWARDED_ALLOW_IPS`. SIGTERM stops accepting, lets
-the requests in flight finish, closes each worker's database clients and exits.
+trusts X-Forwarded-* headers only from `FORWARDED_ALLOW_IPS`. SIGTERM closes the listening
+socket (new connections are refused), lets the requests in flight finish, closes each worker's
+database clients and exits.
 """
 
 import argparse
@@ -34,6 +35,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+class DrainingMultiprocess(Multiprocess):
+    """uvicorn's supervisor, closing its own copy of the listening socket when it stops.
+
+    Otherwise the socket stays open in the parent until it exits: the kernel keeps accepting
+    connections that no worker will serve, and those clients hang until they are reset. Closed
+    here (and by each worker as it stops), new connections are refused at once, so a client or
+    proxy retries elsewhere, while the requests in flight finish.
+    """
+
+    def terminate_all(self) -> None:
+        for sock in self.sockets:
+            sock.close()
+        super().terminate_all()
+
+
 def serve(config: uvicorn.Config) -> int:
     """Serve until told to stop; the exit status, 3 when the app could not start.
 
@@ -44,7 +60,7 @@ def serve(config: uvicorn.Config) -> int:
         server = uvicorn.Server(config)
         server.run()
         return 0 if server.started else STARTUP_FAILURE
-    supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+    supervisor = DrainingMultiprocess(config, sockets=[config.bind_socket()])
     supervisor.run()
     failed = any(worker.exitcode == STARTUP_FAILURE for worker in supervisor.processes)
     return STARTUP_FAILURE if failed else 0

@@ -18,6 +18,7 @@ import pytest
 
 from devstack.app_process import ServingProcess
 from devstack.servers import free_port, wait_until
+from tests.budgets import PROCESS_MARGIN_SECONDS
 from tests.in_flight import finish_request
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
@@ -146,7 +147,15 @@ def in_flight_body(number: int) -> tuple[str, bytes]:
     return "/items", json.dumps(item).encode()
 
 
-def test_sigterm_to_the_parent_lets_every_worker_finish_its_requests_and_exit(
+def refuses_connections(served: Served) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", served.port), timeout=1).close()
+    except ConnectionRefusedError:
+        return True
+    return False
+
+
+def test_sigterm_refuses_new_connections_while_every_worker_finishes_its_requests(
     served: Served,
 ) -> None:
     in_flight: list[tuple[socket.socket, bytes]] = []
@@ -166,6 +175,9 @@ def test_sigterm_to_the_parent_lets_every_worker_finish_its_requests_and_exit(
     served.process.send_signal(signal.SIGTERM)  # to the parent only, as `docker stop` does
     started = time.monotonic()
 
+    # While those requests are still open, a new client is refused, not left hanging.
+    wait_until(lambda: refuses_connections(served), timeout=PROCESS_MARGIN_SECONDS,
+               what="new connections refused")  # fmt: skip
     responses = [finish_request(sock, body) for sock, body in in_flight]
     status = served.wait_exit(timeout=10)
 
