@@ -23,14 +23,14 @@ test *args:
 test-fast *args:
     {{uv}} run --locked pytest -n 2 -m "not slow" {{args}}
 
-# Upgrade the database (POSTGRES_* settings) to the latest migration; safe from several replicas at once
+# Upgrade the database POSTGRES_* names to the latest migration (none named: check them on a throwaway server)
 migrate:
-    {{uv}} run --locked python -m app.migrations
+    {{uv}} run --locked python -m devstack.migrations upgrade
 
-# Write a migration for what the models changed since the last one: just revision "add tags"
+# Write a migration for what the models changed: just revision "add tags" (on a throwaway server unless POSTGRES_* name one)
 [positional-arguments]
 revision message:
-    {{uv}} run --locked python -m app.migrations.autogenerate "$1"
+    {{uv}} run --locked python -m devstack.migrations revision "$1"
 
 # Benchmark the example routes against bare asyncpg and AsyncMongoClient routes (needs wrk; about 6 minutes)
 bench:

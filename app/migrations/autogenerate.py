@@ -13,15 +13,29 @@ from sqlalchemy import text
 
 from app.core.config import Settings, get_settings
 from app.db.postgres.engine import create_engine
+from app.db.postgres.failures import unavailable_error
 from app.db.postgres.init_db import MAINTENANCE_DATABASE
 from app.migrations.config import alembic_config
 
 SCRATCH_SUFFIX = "_autogenerate"
 
 
-def main(message: str) -> None:
-    """Migrate a scratch database to head, autogenerate the revision against it, drop it."""
+def main(message: str) -> int:
+    """Write the revision; a server that cannot be used is one line and exit status 1."""
     settings = get_settings()
+    try:
+        write_revision(settings, message)
+    except Exception as exc:
+        error = unavailable_error(exc, database=f"PostgreSQL at {settings.postgres_location}")
+        if error is None:
+            raise
+        print(f"Revision failed: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def write_revision(settings: Settings, message: str) -> None:
+    """Migrate a scratch database to head, autogenerate the revision against it, drop it."""
     scratch = settings.model_copy(update={"POSTGRES_DB": settings.POSTGRES_DB + SCRATCH_SUFFIX})
     asyncio.run(_recreate_database(scratch))
     try:
@@ -55,4 +69,4 @@ async def _maintenance(settings: Settings, statement: str) -> None:
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.exit('usage: python -m app.migrations.autogenerate "what changed"')
-    main(sys.argv[1])
+    sys.exit(main(sys.argv[1]))
