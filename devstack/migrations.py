@@ -73,6 +73,7 @@ async def _create_database(settings: Settings) -> None:
         settings.postgres_url_for(MAINTENANCE_DATABASE),
         command_timeout=DDL_TIMEOUT_SECONDS,
         isolation_level="AUTOCOMMIT",
+        echo=False,
     )
     try:
         async with engine.connect() as connection:

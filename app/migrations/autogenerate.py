@@ -12,9 +12,9 @@ from alembic import command
 from sqlalchemy import text
 
 from app.core.config import Settings, get_settings
-from app.db.postgres.engine import create_engine
+from app.db.postgres.engine import create_one_off_engine
 from app.db.postgres.failures import unavailable_error
-from app.db.postgres.init_db import MAINTENANCE_DATABASE
+from app.db.postgres.init_db import DDL_TIMEOUT_SECONDS, MAINTENANCE_DATABASE
 from app.migrations.config import alembic_config
 
 SCRATCH_SUFFIX = "_autogenerate"
@@ -56,10 +56,15 @@ async def _drop_database(settings: Settings) -> None:
 
 
 async def _maintenance(settings: Settings, statement: str) -> None:
-    engine = create_engine(settings, settings.postgres_url_for(MAINTENANCE_DATABASE))
+    engine = create_one_off_engine(
+        settings,
+        settings.postgres_url_for(MAINTENANCE_DATABASE),
+        command_timeout=DDL_TIMEOUT_SECONDS,
+        isolation_level="AUTOCOMMIT",
+        echo=False,  # Alembic reports the steps that matter
+    )
     try:
         async with engine.connect() as connection:
-            await connection.execution_options(isolation_level="AUTOCOMMIT")
             name = connection.dialect.identifier_preparer.quote_identifier(settings.POSTGRES_DB)
             await connection.execute(text(statement.format(name=name)))
     finally:
