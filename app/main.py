@@ -1,4 +1,8 @@
-"""The FastAPI application: the lifespan, and `create_app` assembling routers and middleware."""
+"""The FastAPI application: the lifespan, and `create_app` assembling routers and middleware.
+
+Nothing is built at import: servers call the factory (`uvicorn --factory app.main:create_app`),
+so settings are read when the app starts, never when a test or a tool imports this module.
+"""
 
 import gc
 from collections.abc import AsyncIterator
@@ -15,11 +19,11 @@ from app.core.config import (
     ensure_production_ready,
     get_settings,
 )
-from app.core.errors import add_error_handlers
 from app.core.logs import log_database_locations, show_info_lines
 from app.core.startup import OneLineStartupErrors, StartupError
 from app.db import close_postgres_db, init_postgres_db, mongo_db
 from app.db.exceptions import DatabaseError
+from app.errors import add_error_handlers
 from app.events.repository import create_indexes as create_event_indexes
 from app.events.router import router as events_router
 from app.health.router import router as health_router
@@ -102,6 +106,3 @@ def create_app() -> FastAPI:
         )
     app.add_middleware(OneLineStartupErrors)
     return app
-
-
-app = create_app()

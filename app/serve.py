@@ -17,7 +17,7 @@ from uvicorn.supervisors import Multiprocess
 
 from app.core.config import get_settings
 
-APP = "app.main:app"
+APP_FACTORY = "app.main:create_app"
 
 
 def available_cpus() -> int:
@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> None:
     except ValidationError as exc:
         sys.exit(f"Invalid settings: {exc}")
     config = uvicorn.Config(
-        APP,
+        APP_FACTORY,
+        factory=True,
         host=args.host,
         port=args.port,
         workers=settings.WEB_CONCURRENCY or available_cpus(),

@@ -16,7 +16,7 @@ from pymongo import MongoClient
 
 from app.events.repository import INDEXES
 from bench.wrk import WrkResult, run_wrk
-from devstack.app_process import AppProcess
+from devstack.app_process import APP_FACTORY, AppProcess
 
 # SecantusDB sorts in Python without the index (about 35 µs per stored event for the list
 # route), so few events keep the list rows about the drivers rather than about the sort.
@@ -24,9 +24,9 @@ SEED_EVENTS = 200
 POSTED_TYPE = "bench"  # what post_events.lua sends
 POST_SCRIPT = Path(__file__).with_name("post_events.lua")
 TARGETS = {
-    "bare AsyncMongoClient": ("bench.bare_mongo_app:app", {}),
-    "app, motor": ("app.main:app", {"MONGO_DRIVER": "motor"}),
-    "app, pymongo": ("app.main:app", {"MONGO_DRIVER": "pymongo"}),
+    "bare AsyncMongoClient": ("bench.bare_mongo_app:app", False, {}),
+    "app, motor": (APP_FACTORY, True, {"MONGO_DRIVER": "motor"}),
+    "app, pymongo": (APP_FACTORY, True, {"MONGO_DRIVER": "pymongo"}),
 }
 StartApp = Callable[..., AppProcess]
 
@@ -102,8 +102,8 @@ def compare(
     """Interleaved rounds: for each route, each target in turn, `rounds` times."""
     paths = routes(seed(env))
     apps = {
-        name: start(target, name.replace(", ", "-"), **extra)
-        for name, (target, extra) in TARGETS.items()
+        name: start(target, name.replace(", ", "-"), factory=factory, **extra)
+        for name, (target, factory, extra) in TARGETS.items()
     }
     measured = {route: {name: Measured() for name in apps} for route in paths}
 

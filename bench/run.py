@@ -3,7 +3,7 @@ the events routes on each Mongo driver against a bare `AsyncMongoClient` route, 
 
 Throwaway servers, one uvicorn worker per app (two in the workers rows; uvloop + httptools,
 access log and SQL echo off), wrk with 32 connections, interleaved rounds; ratios are medians of
-per-round ratios. BENCH_ROUTES picks the tables (`items,events` by default).
+per-round ratios. BENCH_ROUTES picks the tables (`items,sessions,events` by default).
 """
 
 import asyncio
@@ -23,15 +23,14 @@ import psutil
 
 from app.core.config import Settings
 from app.db import init_postgres_db
-from app.main import app as _app  # noqa: F401  # registers every model on Base.metadata
 from bench import events
 from bench.wrk import CONNECTIONS, WrkResult, require_wrk, run_wrk
-from devstack.app_process import AppProcess
+from devstack.app_process import APP_FACTORY, AppProcess
 from devstack.servers import running_servers
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
-TABLES = os.environ.get("BENCH_ROUTES", "items,events").split(",")
+TABLES = os.environ.get("BENCH_ROUTES", "items,sessions,events").split(",")
 SEED_ROWS = 10_000
 PAGINATION_ROWS = 1_000_050
 UVICORN_ARGS = (
@@ -72,12 +71,21 @@ class Bench:
         self.workdir = workdir
         self.database = env["POSTGRES_DB"]
 
-    def start(self, target: str, name: str, *, workers: int = 1, **extra_env: str) -> AppProcess:
+    def start(
+        self,
+        target: str,
+        name: str,
+        *,
+        workers: int = 1,
+        factory: bool = True,
+        **extra_env: str,
+    ) -> AppProcess:
         app = AppProcess(
             env={**self.env, **extra_env},
             log_path=self.workdir / f"{name}.log",
             uvicorn_args=(*UVICORN_ARGS, "--workers", str(workers)),
             target=target,
+            factory=factory,
         )
         app.start()
         try:
@@ -164,8 +172,8 @@ def warm_up(bench: Bench, target: AppProcess, routes: dict[str, str] = ROUTES) -
 def compare_routes(bench: Bench) -> tuple[dict[str, dict[str, Measured]], dict[str, float]]:
     """Interleaved rounds: for each route, bare then app, ROUNDS times; and each server's
     resident memory (MB) at the end."""
-    bare = bench.start("bench.bare_app:app", "bare")
-    app = bench.start("app.main:app", "app")
+    bare = bench.start("bench.bare_app:app", "bare", factory=False)
+    app = bench.start(APP_FACTORY, "app")
     measured = {route: {"bare": Measured(), "app": Measured()} for route in ROUTES}
     try:
         for target in (bare, app):
@@ -196,10 +204,35 @@ def compare_echo(bench: Bench, path: str) -> dict[str, Measured]:
         bench,
         path,
         {
-            "echo off": bench.start("app.main:app", "echo-off"),
-            "echo on": bench.start("app.main:app", "echo-on", POSTGRES_ECHO="true"),
+            "echo off": bench.start(APP_FACTORY, "echo-off"),
+            "echo on": bench.start(APP_FACTORY, "echo-on", POSTGRES_ECHO="true"),
         },
     )
+
+
+def compare_read_sessions(bench: Bench) -> str:
+    """The read routes on `PgReadSessionDep` (autocommit) against `PgSessionDep` (a
+    transaction), interleaved; a table."""
+    reads = {route: path for route, path in ROUTES.items() if route.startswith("GET")}
+    lines = [
+        "| route | read routes on | req/s | p50 ms | p99 ms | CPU µs/req | ratio | errors | "
+        "reconnects |",
+        "|" + "---|" * 9,
+    ]
+    for route, path in reads.items():
+        results = compare_servers(
+            bench,
+            path,
+            {
+                "PgReadSessionDep": bench.start(APP_FACTORY, "read-session"),
+                "PgSessionDep": bench.start("bench.transactional_reads_app:create_app", "reads"),
+            },
+        )
+        read, transaction = results["PgReadSessionDep"], results["PgSessionDep"]
+        lines.append(row(route, "PgSessionDep (a transaction)", transaction, "1.00"))
+        ratio_text = f"{ratio(read, transaction):.2f} of PgSessionDep"
+        lines.append(row(route, "PgReadSessionDep (autocommit)", read, ratio_text))
+    return "\n".join(lines)
 
 
 def compare_workers(bench: Bench, path: str) -> dict[str, Measured]:
@@ -208,8 +241,10 @@ def compare_workers(bench: Bench, path: str) -> dict[str, Measured]:
         bench,
         path,
         {
-            "bare": bench.start("bench.bare_app:app", "bare-workers", workers=WORKERS),
-            "app": bench.start("app.main:app", "app-workers", workers=WORKERS),
+            "bare": bench.start(
+                "bench.bare_app:app", "bare-workers", workers=WORKERS, factory=False
+            ),
+            "app": bench.start(APP_FACTORY, "app-workers", workers=WORKERS),
         },
     )
 
@@ -249,7 +284,7 @@ def worker_rows(workers: dict[str, Measured], one_worker_app: Measured) -> list[
 
 def compare_pages(bench: Bench, after: str) -> tuple[Measured, Measured]:
     """First keyset page against the page after row 1,000,000."""
-    app = bench.start("app.main:app", "pages")
+    app = bench.start(APP_FACTORY, "pages")
     first, deep = Measured(), Measured()
     try:
         warm_up(bench, app, {"GET": FIRST_PAGE})
@@ -271,7 +306,7 @@ def compile_bytecode() -> None:
     )
 
 
-def cold_start(bench: Bench, target: str, runs: int = 5) -> float:
+def cold_start(bench: Bench, target: str, runs: int = 5, *, factory: bool = True) -> float:
     """Median seconds from spawning uvicorn to the first 200 on /health."""
     times = []
     for n in range(runs):
@@ -280,6 +315,7 @@ def cold_start(bench: Bench, target: str, runs: int = 5) -> float:
             log_path=bench.workdir / f"cold-{n}.log",
             uvicorn_args=UVICORN_ARGS,
             target=target,
+            factory=factory,
         )
         started = time.monotonic()
         app.start()
@@ -332,6 +368,8 @@ def main() -> None:
             assert mongo.process is not None
             by_driver = events.compare(bench.start, mongo.process.pid, env, ROUNDS, SECONDS)
             print(f"\nEvents ({mongo.kind}):\n{events.table(by_driver)}\n", flush=True)
+        if "sessions" in TABLES:
+            print(f"\nRead sessions:\n{compare_read_sessions(bench)}\n", flush=True)
         if "items" not in TABLES:
             return
         measured, memory_mb = compare_routes(bench)
@@ -342,8 +380,8 @@ def main() -> None:
         first, deep = compare_pages(bench, asyncio.run(bench.id_at_row(1_000_000)))
         compile_bytecode()
         cold_app, cold_trivial = (
-            cold_start(bench, "app.main:app"),
-            cold_start(bench, "bench.trivial_app:app"),
+            cold_start(bench, APP_FACTORY),
+            cold_start(bench, "bench.trivial_app:app", factory=False),
         )
 
     header = (

@@ -9,6 +9,8 @@ from pathlib import Path
 from devstack.servers import answers_ok, free_port, wait_until
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# What uvicorn serves: the factory builds the app when the server starts.
+APP_FACTORY = "app.main:create_app"
 
 
 class ServingProcess:
@@ -71,7 +73,8 @@ class ServingProcess:
 
 
 class AppProcess(ServingProcess):
-    """uvicorn serving `target` (the app by default) on a free port of 127.0.0.1."""
+    """uvicorn serving `target` (the app's factory by default; `factory=False` for an app
+    object) on a free port of 127.0.0.1."""
 
     def __init__(
         self,
@@ -79,11 +82,13 @@ class AppProcess(ServingProcess):
         log_path: Path,
         *,
         uvicorn_args: tuple[str, ...] = (),
-        target: str = "app.main:app",
+        target: str = APP_FACTORY,
+        factory: bool = True,
     ) -> None:
         self.port = free_port()
         argv = [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1",
-                "--port", str(self.port), *uvicorn_args]  # fmt: skip
+                "--port", str(self.port), *(["--factory"] if factory else []),
+                *uvicorn_args]  # fmt: skip
         super().__init__(argv, {**os.environ, **env}, log_path)
 
     @property

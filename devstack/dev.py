@@ -15,7 +15,7 @@ from types import FrameType
 from dotenv import dotenv_values
 
 from app.core.config import ENV_FILE_VARIABLE
-from devstack.app_process import PROJECT_ROOT
+from devstack.app_process import APP_FACTORY, PROJECT_ROOT
 from devstack.servers import answers_ok, running_servers, wait_until
 
 HOST = os.environ.get("DEV_HOST", "127.0.0.1")
@@ -68,7 +68,8 @@ def _serve(env: dict[str, str], databases: str) -> int:
             sys.executable,
             "-m",
             "uvicorn",
-            "app.main:app",
+            "--factory",
+            APP_FACTORY,
             "--reload",
             "--reload-dir",
             "app",

@@ -40,11 +40,12 @@ RUN_ID = secrets.token_hex(4)
 
 
 def _interrupt_on_sigterm(signum: int, frame: FrameType | None) -> None:
-    # A terminated run still tears its fixtures down, so no server outlives it.
     raise KeyboardInterrupt
 
 
-signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
+def pytest_configure(config: pytest.Config) -> None:
+    """A terminated run still tears its fixtures down, so no server outlives it."""
+    signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,4 +1,4 @@
-"""OpenAPI documentation of the error bodies `app.main` produces through `app.core.errors`."""
+"""OpenAPI documentation of the error bodies `app.main` produces through `app.errors`."""
 
 from typing import Any
 

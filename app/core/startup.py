@@ -8,7 +8,12 @@ class StartupError(Exception):
 
 
 class OneLineStartupErrors:
-    """ASGI middleware: a `StartupError` is logged as its message, not Starlette's traceback."""
+    """ASGI middleware: a `StartupError` is reported as its message, not Starlette's traceback.
+
+    Starlette reports a failed startup (`lifespan.startup.failed`, its traceback as the message)
+    and then raises. The report is held until the error arrives: a `StartupError` replaces it
+    with one line, anything else is reported as it was and raised again.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -17,18 +22,19 @@ class OneLineStartupErrors:
         if scope["type"] != "lifespan":
             await self.app(scope, receive, send)
             return
+        held: list[Message] = []
 
-        async def send_short(message: Message) -> None:
+        async def hold_startup_failure(message: Message) -> None:
             if message["type"] == "lifespan.startup.failed":
-                message = {**message, "message": _short(message.get("message", ""))}
-            await send(message)
+                held.append(message)
+            else:
+                await send(message)
 
-        await self.app(scope, receive, send_short)
-
-
-def _short(traceback_text: str) -> str:
-    last_line = traceback_text.strip().rsplit("\n", 1)[-1]
-    marker = f"{StartupError.__name__}: "
-    if marker not in last_line:
-        return traceback_text  # an unexpected failure keeps its traceback
-    return "Startup failed: " + last_line.split(marker, 1)[1]
+        try:
+            await self.app(scope, receive, hold_startup_failure)
+        except StartupError as exc:
+            await send({"type": "lifespan.startup.failed", "message": f"Startup failed: {exc}"})
+        except BaseException:
+            for message in held:
+                await send(message)
+            raise

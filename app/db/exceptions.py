@@ -1,4 +1,4 @@
-"""Errors the database layer raises; `app.core.errors` maps each to one HTTP status.
+"""Errors the database layer raises; `app.errors` maps each to one HTTP status.
 
 DatabaseError
 ├── ResourceAlreadyExistsError   409

@@ -1,4 +1,4 @@
-"""HTTP routes of `/events`; errors come from the repository and are mapped in `app.core.errors`."""
+"""HTTP routes of `/events`; errors come from the repository and are mapped in `app.errors`."""
 
 from collections.abc import Sequence
 from typing import Annotated

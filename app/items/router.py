@@ -1,4 +1,4 @@
-"""HTTP routes of `/items`; errors come from the repository and are mapped in `app.core.errors`.
+"""HTTP routes of `/items`; errors come from the repository and are mapped in `app.errors`.
 
 Reads take `PgReadSessionDep` (autocommit: one round trip per query), writes `PgSessionDep`
 (one transaction, committed by the repository).

@@ -95,8 +95,8 @@ def test_default_target_serves_the_app_on_all_interfaces() -> None:
 def test_dev_target_serves_with_reload_on_the_runtime_address() -> None:
     command, runtime = stages()["dev"].command, stages()["runtime"].command
 
-    assert command[:2] == ["uvicorn", "app.main:app"]
-    assert command[2:6] == runtime[-4:]
+    assert command[:3] == ["uvicorn", "--factory", "app.main:create_app"]
+    assert command[3:7] == runtime[-4:]
     assert "--reload" in command
 
 

@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.config import Settings
-from app.core.errors import add_error_handlers
 from app.db import PgReadSessionDep, PgSessionDep, close_postgres_db, mongo_db
 from app.db.mongo.db import MongoDatabase
 from app.db.mongo.dependencies import get_mongo_session
 from app.db.postgres.dependencies import get_postgres_read_session, get_postgres_session
 from app.db.postgres.engine import get_engine
+from app.errors import add_error_handlers
 from app.items.models import Item
 
 

@@ -4,13 +4,13 @@ import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 
-from app.core.errors import add_error_handlers
 from app.db.exceptions import (
     DatabaseError,
     DatabaseUnavailableError,
     ResourceAlreadyExistsError,
     ResourceNotFoundError,
 )
+from app.errors import add_error_handlers
 
 
 class NoteNotFoundError(ResourceNotFoundError):
