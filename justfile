@@ -32,7 +32,7 @@ migrate:
 revision message:
     {{uv}} run --locked python -m devstack.migrations revision "$1"
 
-# Benchmark the example routes against bare asyncpg and AsyncMongoClient routes (needs wrk; about 6 minutes)
+# Benchmark the example routes against bare asyncpg and AsyncMongoClient routes (needs wrk; about 9 minutes)
 bench:
     {{uv}} run --locked python -m bench.run
 

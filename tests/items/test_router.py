@@ -1,4 +1,4 @@
-"""`/items` over HTTP against a real PostgreSQL, each test in a rolled-back transaction."""
+"""`/items` over HTTP against a real PostgreSQL, through the app's own sessions; tables emptied after each test."""
 
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
