@@ -1,4 +1,5 @@
-"""`/items` over HTTP against a real PostgreSQL, through the app's own sessions; tables emptied after each test."""
+"""`/items` over HTTP against a real PostgreSQL, through the app's own sessions; the tables are
+emptied after each test."""
 
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
