@@ -47,8 +47,9 @@ def pod_spec(resource: Resource) -> Resource:
 
 def container(resource: Resource) -> Resource:
     """A workload's one container."""
-    (found,) = pod_spec(resource)["containers"]
-    return found
+    found: list[Resource] = pod_spec(resource)["containers"]
+    (only,) = found
+    return only
 
 
 def environment(resources: list[Resource], resource: Resource) -> dict[str, str]:
