@@ -54,7 +54,7 @@ async def test_two_jobs_at_once_both_migrate_and_exit_0(
 
     statuses = await asyncio.gather(exit_status(first), exit_status(second))
 
-    assert statuses == (0, 0), first.output() + second.output()
+    assert list(statuses) == [0, 0], first.output() + second.output()
     assert await at_head(empty_database, web_env, pod_servers)
 
 
