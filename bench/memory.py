@@ -1,8 +1,9 @@
 """`just bench-memory`: resident memory of one production worker, idle and under load.
 
 The figures behind the Kubernetes memory request and limit (deploy/kubernetes/base): throwaway
-servers, the migrations applied, `python -m app.serve` with one worker as a pod runs it, then wrk
-with 64 connections on each route for BENCH_SECONDS (5) while the worker's RSS is sampled.
+servers, the migrations applied, `python -m app.serve` with the rendered Deployment's settings
+(one worker, its pool sizes), then wrk with 64 connections on each route for BENCH_SECONDS (5)
+while the worker's RSS is sampled; the last route posts bodies just under the 1 MiB limit.
 """
 
 import asyncio
@@ -20,6 +21,7 @@ import psutil
 
 from bench.wrk import require_wrk, run_wrk
 from devstack.app_process import PROJECT_ROOT, ServingProcess
+from devstack.manifests import KUSTOMIZE_ROOT, environment, render, workload
 from devstack.servers import MongoServer, PostgresServer, free_port, running_servers
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
@@ -32,6 +34,7 @@ ROUTES = {
     "POST /items": ("/items", SCRIPTS / "post_items.lua"),
     "GET /events?limit=100": ("/events?limit=100", None),
     "POST /events": ("/events", SCRIPTS / "post_events.lua"),
+    "POST /events, 1 MB bodies": ("/events", SCRIPTS / "post_large_events.lua"),
 }
 
 
@@ -63,15 +66,17 @@ def mib(size: int) -> str:
 
 
 def production_env(postgres: PostgresServer, mongo: MongoServer) -> dict[str, str]:
+    """The web container's variables (ConfigMap and example Secret), on the servers."""
+    resources = render(KUSTOMIZE_ROOT / "overlays" / "production")
+    web = environment(resources, workload(resources, "Deployment"))
     return {
         **os.environ,
+        **web,
         **postgres.env(),
         **mongo.env(),
         "ENV_FILE": "",
-        "ENVIRONMENT": "production",
         "POSTGRES_DB": DATABASE,
         "MONGO_DB": DATABASE,
-        "WEB_CONCURRENCY": "1",
     }
 
 

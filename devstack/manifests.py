@@ -7,6 +7,7 @@ name a path the app serves and a port its container declares. No cluster is invo
 """
 
 import argparse
+import base64
 import os
 import shutil
 import subprocess
@@ -115,8 +116,45 @@ def containers(resource: Resource) -> list[Resource]:
     """The containers of a workload's pod template (none for other kinds)."""
     if resource["kind"] not in ("Deployment", "Job"):
         return []
-    found: list[Resource] = resource["spec"]["template"]["spec"]["containers"]
+    found: list[Resource] = pod_spec(resource)["containers"]
     return found
+
+
+def workload(resources: list[Resource], kind: str) -> Resource:
+    """The one resource of `kind` (Deployment, Job, ...)."""
+    (found,) = [resource for resource in resources if resource["kind"] == kind]
+    return found
+
+
+def pod_spec(resource: Resource) -> Resource:
+    spec: Resource = resource["spec"]["template"]["spec"]
+    return spec
+
+
+def container(resource: Resource) -> Resource:
+    """A workload's one container."""
+    found: list[Resource] = pod_spec(resource)["containers"]
+    (only,) = found
+    return only
+
+
+def environment(resources: list[Resource], resource: Resource) -> dict[str, str]:
+    """The container's variables as the kubelet sets them: `envFrom` in order (the last source
+    of a key wins), then `env`."""
+    sources: dict[tuple[str, str], dict[str, str]] = {}
+    for item in resources:
+        if item["kind"] == "ConfigMap":
+            sources["configMapRef", item["metadata"]["name"]] = item.get("data", {})
+        elif item["kind"] == "Secret":
+            data = item.get("data", {}).items()
+            decoded = {key: base64.b64decode(value).decode() for key, value in data}
+            sources["secretRef", item["metadata"]["name"]] = decoded
+    env: dict[str, str] = {}
+    for source in container(resource).get("envFrom", []):
+        ((reference, target),) = source.items()
+        env.update(sources[reference, target["name"]])
+    env.update({var["name"]: var["value"] for var in container(resource).get("env", [])})
+    return env
 
 
 def describe(resource: Resource) -> str:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from app.core.config import Settings
-from devstack.manifests import KUSTOMIZE_ROOT, Resource, render
+from devstack.manifests import KUSTOMIZE_ROOT, Resource, environment, render, workload
 from devstack.servers import MongoServer, PostgresServer, running_servers
 from tests.databases import create_postgres_database, drop_mongo_database, drop_postgres_database
-from tests.deploy.pod import Pod, environment, pod_env, workload
+from tests.deploy.pod import Pod, pod_env
 
 PRODUCTION = KUSTOMIZE_ROOT / "overlays" / "production"
 PGBOUNCER = KUSTOMIZE_ROOT / "overlays" / "pgbouncer"

@@ -6,21 +6,18 @@ read-only except an empty tmpfs at each `emptyDir` mount (`readOnlyRootFilesyste
 namespace keeps all of that from the rest of the machine. Needs root, as the suite has here.
 """
 
-import base64
 import os
 import shlex
 import signal
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import psutil
 
 from devstack.app_process import ServingProcess
+from devstack.manifests import Resource, container, pod_spec
 from devstack.servers import free_port, wait_until
 from tests.containers.tools import tool
-
-Resource = dict[str, Any]
 
 # Mounts a container runtime makes itself, writable whatever the root file system is.
 RUNTIME_MOUNTS = "/dev|/dev/*|/proc|/proc/*|/sys|/sys/*"
@@ -32,43 +29,6 @@ done
 for writable in $WRITABLE; do mount -t tmpfs -o size=64m,mode=1777 emptydir "$writable"; done
 exec "$@"
 """
-
-
-def workload(resources: list[Resource], kind: str) -> Resource:
-    """The one resource of `kind` (Deployment, Job, ...)."""
-    (found,) = [resource for resource in resources if resource["kind"] == kind]
-    return found
-
-
-def pod_spec(resource: Resource) -> Resource:
-    spec: Resource = resource["spec"]["template"]["spec"]
-    return spec
-
-
-def container(resource: Resource) -> Resource:
-    """A workload's one container."""
-    found: list[Resource] = pod_spec(resource)["containers"]
-    (only,) = found
-    return only
-
-
-def environment(resources: list[Resource], resource: Resource) -> dict[str, str]:
-    """The container's variables as the kubelet sets them: `envFrom` in order (the last source
-    of a key wins), then `env`."""
-    sources: dict[tuple[str, str], dict[str, str]] = {}
-    for item in resources:
-        if item["kind"] == "ConfigMap":
-            sources["configMapRef", item["metadata"]["name"]] = item.get("data", {})
-        elif item["kind"] == "Secret":
-            data = item.get("data", {}).items()
-            decoded = {key: base64.b64decode(value).decode() for key, value in data}
-            sources["secretRef", item["metadata"]["name"]] = decoded
-    env: dict[str, str] = {}
-    for source in container(resource).get("envFrom", []):
-        ((reference, target),) = source.items()
-        env.update(sources[reference, target["name"]])
-    env.update({var["name"]: var["value"] for var in container(resource).get("env", [])})
-    return env
 
 
 def writable_paths(resource: Resource) -> list[str]:

@@ -5,8 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from devstack.manifests import KUSTOMIZE_ROOT, check, render
-from tests.deploy.pod import environment, workload
+from devstack.manifests import KUSTOMIZE_ROOT, check, environment, render, workload
 
 DEPLOYMENT = Path("base") / "deployment.yaml"
 

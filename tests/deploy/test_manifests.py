@@ -4,9 +4,9 @@ import pytest
 
 from app.core.config import Settings
 from app.health.router import CHECK_TIMEOUT_SECONDS
-from devstack.manifests import Resource
+from devstack.manifests import Resource, container, environment, pod_spec, workload
 from tests.containers.dockerfile import stages
-from tests.deploy.pod import container, environment, pod_spec, workload, writable_paths
+from tests.deploy.pod import writable_paths
 
 # The HTTP contract: /health/ready answers within 3 s whatever the databases do.
 READY_BUDGET_SECONDS = 3.0

@@ -6,10 +6,10 @@ import pytest
 
 from app.migrations.config import head_revisions
 from app.migrations.revision import current_revisions
-from devstack.manifests import Resource
+from devstack.manifests import Resource, container
 from devstack.servers import MongoServer, PostgresServer
 from tests.deploy.conftest import StartPod, on_servers, settings_of
-from tests.deploy.pod import Pod, container
+from tests.deploy.pod import Pod
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
 pytestmark = pytest.mark.slow

@@ -11,10 +11,10 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from devstack.manifests import Resource
+from devstack.manifests import Resource, container, pod_spec
 from devstack.servers import MongoServer, PostgresServer, wait_until
 from tests.deploy.conftest import StartPod
-from tests.deploy.pod import Pod, container, pod_env, pod_spec, sandboxed, writable_paths
+from tests.deploy.pod import Pod, pod_env, sandboxed, writable_paths
 from tests.in_flight import finish_request, open_in_flight
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
