@@ -4,6 +4,7 @@ on them."""
 import asyncio
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -73,49 +74,65 @@ def settings_of(env: dict[str, str]) -> Settings:
     return Settings.model_validate({"POSTGRES_URL": "", "MONGO_URL": "", **values})
 
 
-@pytest.fixture
-async def empty_database(
-    web_env: dict[str, str], pod_servers: tuple[PostgresServer, MongoServer]
+@asynccontextmanager
+async def database_on(
+    servers: tuple[PostgresServer, MongoServer], web_env: dict[str, str]
 ) -> AsyncIterator[str]:
     """An existing, empty PostgreSQL database of its own (the Job's starting point); dropped
     afterwards, with the MongoDB database of the same name."""
     name = f"syncdesk_deploy_{secrets.token_hex(4)}"
-    settings = settings_of(on_servers(web_env, pod_servers))
+    settings = settings_of(on_servers(web_env, servers))
     await create_postgres_database(settings, name)
-    yield name
-    await drop_postgres_database(settings, name)
-    await drop_mongo_database(settings, name)
+    try:
+        yield name
+    finally:
+        await drop_postgres_database(settings, name)
+        await drop_mongo_database(settings, name)
 
 
 StartPod = Callable[[Resource, str], Pod]
 
 
-@pytest.fixture
-def start_pod(
-    production: list[Resource],
-    pod_servers: tuple[PostgresServer, MongoServer],
-    tmp_path: Path,
+@contextmanager
+def pods_on(
+    servers: tuple[PostgresServer, MongoServer], resources: list[Resource], logs: Path
 ) -> Iterator[StartPod]:
-    """Start a workload's container on the servers, on database `name`; stopped afterwards."""
+    """Start a workload's container on the servers and a database; all stopped afterwards."""
     started: list[Pod] = []
 
     def start(resource: Resource, database: str) -> Pod:
-        manifest_env = on_servers(environment(production, resource), pod_servers)
+        manifest_env = on_servers(environment(resources, resource), servers)
         env = pod_env(manifest_env, POSTGRES_DB=database, MONGO_DB=database)
-        pod = Pod(resource, env, tmp_path / f"pod-{len(started)}.log")
+        pod = Pod(resource, env, logs / f"pod-{len(started)}.log")
         started.append(pod)
         pod.start()
         return pod
 
-    yield start
-    for pod in started:
-        pod.terminate()
+    try:
+        yield start
+    finally:
+        for pod in started:
+            pod.terminate()
+
+
+async def run_job(start_pod: StartPod, job: Resource, database: str) -> None:
+    """The migration Job's container on `database`, to a successful end."""
+    migrate = start_pod(job, database)
+    status = await asyncio.to_thread(migrate.wait_exit, 60)
+    assert status == 0, migrate.output()
 
 
 @pytest.fixture
-async def migrated_database(empty_database: str, job: Resource, start_pod: StartPod) -> str:
-    """The empty database after the migration Job's command ran on it."""
-    migrate = start_pod(job, empty_database)
-    status = await asyncio.to_thread(migrate.wait_exit, 60)
-    assert status == 0, migrate.output()
-    return empty_database
+async def empty_database(
+    pod_servers: tuple[PostgresServer, MongoServer], web_env: dict[str, str]
+) -> AsyncIterator[str]:
+    async with database_on(pod_servers, web_env) as name:
+        yield name
+
+
+@pytest.fixture
+def start_pod(
+    pod_servers: tuple[PostgresServer, MongoServer], production: list[Resource], tmp_path: Path
+) -> Iterator[StartPod]:
+    with pods_on(pod_servers, production, tmp_path) as start:
+        yield start

@@ -3,7 +3,8 @@
 Its command, args and environment come from the manifests; it runs as PID 1 of a PID namespace
 of its own (as in a pod, where a signal it does not handle is ignored), with every file system
 read-only except an empty tmpfs at each `emptyDir` mount (`readOnlyRootFilesystem`). A mount
-namespace keeps all of that from the rest of the machine. Needs root, as the suite has here.
+namespace keeps all of that from the rest of the machine (`unshare`: as root, or in a user
+namespace where unprivileged ones are allowed).
 """
 
 import os
@@ -52,7 +53,9 @@ def on_port(argv: list[str], port: int) -> list[str]:
 
 def sandboxed(argv: list[str], writable: list[str]) -> list[str]:
     """`argv` in the pod's namespaces: PID 1, read-only but for fresh tmpfs at `writable`."""
-    unshare = ["unshare", "--mount", "--propagation", "private", "--pid", "--fork",
+    # Root may make the namespaces; anyone else, inside a user namespace of their own.
+    user = [] if os.geteuid() == 0 else ["--user", "--map-root-user"]
+    unshare = ["unshare", *user, "--mount", "--propagation", "private", "--pid", "--fork",
                "--mount-proc", "--kill-child"]  # fmt: skip
     script = f"WRITABLE={shlex.quote(' '.join(writable))}\n{SANDBOX}"
     return [*unshare, "sh", "-c", script, "sh", *argv]

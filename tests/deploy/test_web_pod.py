@@ -6,14 +6,14 @@ import secrets
 import signal
 import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import httpx
 import pytest
 
 from devstack.manifests import Resource, container, pod_spec
 from devstack.servers import MongoServer, PostgresServer, wait_until
-from tests.deploy.conftest import StartPod
+from tests.deploy.conftest import StartPod, database_on, pods_on, run_job
 from tests.deploy.pod import Pod, pod_env, sandboxed, writable_paths
 from tests.in_flight import finish_request, open_in_flight
 
@@ -36,10 +36,30 @@ for folder in sys.argv[1:]:
 """
 
 
-@pytest.fixture
-def web_pod(start_pod: StartPod, deployment: Resource, migrated_database: str) -> Pod:
-    """The web container serving a migrated database, past its startup probe."""
-    pod = start_pod(deployment, migrated_database)
+@pytest.fixture(scope="module")
+async def migrated_database(
+    pod_servers: tuple[PostgresServer, MongoServer], web_env: dict[str, str], job: Resource,
+    production: list[Resource], tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[str]:  # fmt: skip
+    """A database the migration Job's container migrated, for this module's pods."""
+    async with database_on(pod_servers, web_env) as database:
+        with pods_on(pod_servers, production, tmp_path_factory.mktemp("job")) as start:
+            await run_job(start, job, database)
+        yield database
+
+
+@pytest.fixture(scope="module")
+def web_pod(
+    pod_servers: tuple[PostgresServer, MongoServer], production: list[Resource],
+    deployment: Resource, migrated_database: str, tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Pod]:  # fmt: skip
+    """The web container serving the migrated database, past its startup probe."""
+    with pods_on(pod_servers, production, tmp_path_factory.mktemp("web")) as start:
+        yield past_startup(start(deployment, migrated_database), deployment)
+
+
+def past_startup(pod: Pod, deployment: Resource) -> Pod:
+    """`pod` once its startup probe passes."""
     pod.wait_answering(f"{pod.url}{container(deployment)['startupProbe']['httpGet']['path']}")
     return pod
 
@@ -95,23 +115,37 @@ def timed_get(pod: Pod, path: str, timeout: float) -> tuple[int, float]:
     return response.status_code, time.monotonic() - started
 
 
-@pytest.fixture
-def databases_stopped(
-    pod_servers: tuple[PostgresServer, MongoServer],
-) -> Iterator[tuple[PostgresServer, MongoServer]]:
-    """PostgreSQL and MongoDB stopped for the test; the caller starts them again."""
+Server = PostgresServer | MongoServer
+OUTAGES: dict[str, tuple[Callable[[Server], None], Callable[[Server], None]]] = {
+    "stopped": (lambda server: server.stop(), lambda server: server.start()),
+    "frozen": (lambda server: server.pause(), lambda server: server.resume()),
+}
+
+
+@pytest.fixture(params=OUTAGES)
+def outage(
+    request: pytest.FixtureRequest, pod_servers: tuple[PostgresServer, MongoServer]
+) -> Iterator[Callable[[], None]]:
+    """PostgreSQL and MongoDB both stopped, or both frozen (SIGSTOP); yields the repair, which
+    also runs afterwards if the test did not."""
+    inject, repair = OUTAGES[request.param]
     for server in pod_servers:
-        server.stop()
-    yield pod_servers
-    for server in pod_servers:
-        if server.process is None:
-            server.start()
+        inject(server)
+    down = True
+
+    def end_outage() -> None:
+        nonlocal down
+        if down:
+            for server in pod_servers:
+                repair(server)
+            down = False
+
+    yield end_outage
+    end_outage()
 
 
 def test_probes_through_a_database_outage(
-    web_pod: Pod,
-    deployment: Resource,
-    databases_stopped: tuple[PostgresServer, MongoServer],
+    web_pod: Pod, deployment: Resource, outage: Callable[[], None]
 ) -> None:
     liveness = container(deployment)["livenessProbe"]
     readiness = container(deployment)["readinessProbe"]
@@ -122,8 +156,7 @@ def test_probes_through_a_database_outage(
     assert live_seconds < liveness["timeoutSeconds"]
     assert ready_seconds < readiness["timeoutSeconds"]
 
-    for server in databases_stopped:
-        server.start()
+    outage()
     url = f"{web_pod.url}{readiness['httpGet']['path']}"
     # Back in the Service within a few probe periods, without a restart.
     recovery = readiness["periodSeconds"] * readiness["failureThreshold"] * 2
@@ -139,8 +172,9 @@ def in_flight_body(number: int) -> tuple[str, bytes]:
 
 
 def test_sigterm_finishes_requests_in_flight_and_exits_0_within_the_grace_period(
-    web_pod: Pod, deployment: Resource
+    start_pod: StartPod, deployment: Resource, migrated_database: str
 ) -> None:
+    web_pod = past_startup(start_pod(deployment, migrated_database), deployment)
     grace = pod_spec(deployment)["terminationGracePeriodSeconds"]
     pause = container(deployment)["lifecycle"]["preStop"]["sleep"]["seconds"]
     assert web_pod.port is not None
