@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.core.config import Settings
-from devstack.manifests import KUSTOMIZE_ROOT, Resource, environment, render, workload
+from devstack.manifests import KUSTOMIZE_ROOT, Resource, container, environment, render, workload
 from devstack.servers import MongoServer, PostgresServer, running_servers
 from tests.databases import create_postgres_database, drop_mongo_database, drop_postgres_database
 from tests.deploy.pod import Pod, pod_env
@@ -59,13 +59,32 @@ def pod_servers(web_env: dict[str, str]) -> Iterator[tuple[PostgresServer, Mongo
         yield servers
 
 
-def on_servers(env: dict[str, str], servers: tuple[PostgresServer, MongoServer]) -> dict[str, str]:
-    """`env` pointed at the servers: only hosts and ports change."""
-    postgres, mongo = servers
-    where = {"POSTGRES_HOST": "127.0.0.1", "POSTGRES_PORT": str(postgres.port),
-             "MONGO_HOST": "127.0.0.1", "MONGO_PORT": str(mongo.port)}  # fmt: skip
-    assert set(where) <= set(env), "the manifests name every server setting"
-    return {**env, **where}
+Addresses = dict[tuple[str, str], int]
+"""For each host and port the manifests name, the local port serving it here."""
+
+
+def address(env: dict[str, str], prefix: str) -> tuple[str, str]:
+    """The host and port `env` names for POSTGRES or MONGO."""
+    return env[f"{prefix}_HOST"], env[f"{prefix}_PORT"]
+
+
+@pytest.fixture(scope="package")
+def addresses(
+    web_env: dict[str, str], pod_servers: tuple[PostgresServer, MongoServer]
+) -> Addresses:
+    """The production overlay's database addresses, served by the throwaway servers."""
+    postgres, mongo = pod_servers
+    return {address(web_env, "POSTGRES"): postgres.port, address(web_env, "MONGO"): mongo.port}
+
+
+def served_here(env: dict[str, str], addresses: Addresses) -> dict[str, str]:
+    """`env` with the database addresses it names replaced by the local ones: only hosts and
+    ports change."""
+    local = dict(env)
+    for prefix in ("POSTGRES", "MONGO"):
+        local[f"{prefix}_HOST"] = "127.0.0.1"
+        local[f"{prefix}_PORT"] = str(addresses[address(env, prefix)])
+    return local
 
 
 def settings_of(env: dict[str, str]) -> Settings:
@@ -75,13 +94,11 @@ def settings_of(env: dict[str, str]) -> Settings:
 
 
 @asynccontextmanager
-async def database_on(
-    servers: tuple[PostgresServer, MongoServer], web_env: dict[str, str]
-) -> AsyncIterator[str]:
+async def database_on(addresses: Addresses, web_env: dict[str, str]) -> AsyncIterator[str]:
     """An existing, empty PostgreSQL database of its own (the Job's starting point); dropped
     afterwards, with the MongoDB database of the same name."""
     name = f"syncdesk_deploy_{secrets.token_hex(4)}"
-    settings = settings_of(on_servers(web_env, servers))
+    settings = settings_of(served_here(web_env, addresses))
     await create_postgres_database(settings, name)
     try:
         yield name
@@ -94,14 +111,13 @@ StartPod = Callable[[Resource, str], Pod]
 
 
 @contextmanager
-def pods_on(
-    servers: tuple[PostgresServer, MongoServer], resources: list[Resource], logs: Path
-) -> Iterator[StartPod]:
-    """Start a workload's container on the servers and a database; all stopped afterwards."""
+def pods_on(addresses: Addresses, resources: list[Resource], logs: Path) -> Iterator[StartPod]:
+    """Start a workload's container on the local addresses and a database; all stopped
+    afterwards."""
     started: list[Pod] = []
 
     def start(resource: Resource, database: str) -> Pod:
-        manifest_env = on_servers(environment(resources, resource), servers)
+        manifest_env = served_here(environment(resources, resource), addresses)
         env = pod_env(manifest_env, POSTGRES_DB=database, MONGO_DB=database)
         pod = Pod(resource, env, logs / f"pod-{len(started)}.log")
         started.append(pod)
@@ -122,17 +138,21 @@ async def run_job(start_pod: StartPod, job: Resource, database: str) -> None:
     assert status == 0, migrate.output()
 
 
+def past_startup(pod: Pod, resource: Resource) -> Pod:
+    """`pod` once its startup probe passes."""
+    pod.wait_answering(f"{pod.url}{container(resource)['startupProbe']['httpGet']['path']}")
+    return pod
+
+
 @pytest.fixture
-async def empty_database(
-    pod_servers: tuple[PostgresServer, MongoServer], web_env: dict[str, str]
-) -> AsyncIterator[str]:
-    async with database_on(pod_servers, web_env) as name:
+async def empty_database(addresses: Addresses, web_env: dict[str, str]) -> AsyncIterator[str]:
+    async with database_on(addresses, web_env) as name:
         yield name
 
 
 @pytest.fixture
 def start_pod(
-    pod_servers: tuple[PostgresServer, MongoServer], production: list[Resource], tmp_path: Path
+    addresses: Addresses, production: list[Resource], tmp_path: Path
 ) -> Iterator[StartPod]:
-    with pods_on(pod_servers, production, tmp_path) as start:
+    with pods_on(addresses, production, tmp_path) as start:
         yield start

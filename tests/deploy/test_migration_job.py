@@ -7,8 +7,7 @@ import pytest
 from app.migrations.config import head_revisions
 from app.migrations.revision import current_revisions
 from devstack.manifests import Resource, container
-from devstack.servers import MongoServer, PostgresServer
-from tests.deploy.conftest import StartPod, on_servers, settings_of
+from tests.deploy.conftest import Addresses, StartPod, served_here, settings_of
 from tests.deploy.pod import Pod
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
@@ -23,10 +22,8 @@ async def exit_status(pod: Pod) -> int:
     return await asyncio.to_thread(pod.wait_exit, JOB_SECONDS)
 
 
-async def at_head(
-    database: str, web_env: dict[str, str], servers: tuple[PostgresServer, MongoServer]
-) -> bool:
-    settings = settings_of({**on_servers(web_env, servers), "POSTGRES_DB": database})
+async def at_head(database: str, web_env: dict[str, str], addresses: Addresses) -> bool:
+    settings = settings_of({**served_here(web_env, addresses), "POSTGRES_DB": database})
     return await current_revisions(settings) == head_revisions()
 
 
@@ -35,12 +32,12 @@ async def test_job_migrates_an_empty_database_and_exits_0(
     job: Resource,
     empty_database: str,
     web_env: dict[str, str],
-    pod_servers: tuple[PostgresServer, MongoServer],
+    addresses: Addresses,
 ) -> None:
     migrate = start_pod(job, empty_database)
 
     assert await exit_status(migrate) == 0, migrate.output()
-    assert await at_head(empty_database, web_env, pod_servers)
+    assert await at_head(empty_database, web_env, addresses)
 
 
 async def test_two_jobs_at_once_both_migrate_and_exit_0(
@@ -48,14 +45,14 @@ async def test_two_jobs_at_once_both_migrate_and_exit_0(
     job: Resource,
     empty_database: str,
     web_env: dict[str, str],
-    pod_servers: tuple[PostgresServer, MongoServer],
+    addresses: Addresses,
 ) -> None:
     first, second = start_pod(job, empty_database), start_pod(job, empty_database)
 
     statuses = await asyncio.gather(exit_status(first), exit_status(second))
 
     assert list(statuses) == [0, 0], first.output() + second.output()
-    assert await at_head(empty_database, web_env, pod_servers)
+    assert await at_head(empty_database, web_env, addresses)
 
 
 async def test_web_pod_before_the_job_exits_3_naming_it_then_serves_once_it_ran(

@@ -13,7 +13,14 @@ import pytest
 
 from devstack.manifests import Resource, container, pod_spec
 from devstack.servers import MongoServer, PostgresServer, wait_until
-from tests.deploy.conftest import StartPod, database_on, pods_on, run_job
+from tests.deploy.conftest import (
+    Addresses,
+    StartPod,
+    database_on,
+    past_startup,
+    pods_on,
+    run_job,
+)
 from tests.deploy.pod import Pod, pod_env, sandboxed, writable_paths
 from tests.in_flight import finish_request, open_in_flight
 
@@ -38,30 +45,24 @@ for folder in sys.argv[1:]:
 
 @pytest.fixture(scope="module")
 async def migrated_database(
-    pod_servers: tuple[PostgresServer, MongoServer], web_env: dict[str, str], job: Resource,
-    production: list[Resource], tmp_path_factory: pytest.TempPathFactory,
+    addresses: Addresses, web_env: dict[str, str], job: Resource, production: list[Resource],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[str]:  # fmt: skip
     """A database the migration Job's container migrated, for this module's pods."""
-    async with database_on(pod_servers, web_env) as database:
-        with pods_on(pod_servers, production, tmp_path_factory.mktemp("job")) as start:
+    async with database_on(addresses, web_env) as database:
+        with pods_on(addresses, production, tmp_path_factory.mktemp("job")) as start:
             await run_job(start, job, database)
         yield database
 
 
 @pytest.fixture(scope="module")
 def web_pod(
-    pod_servers: tuple[PostgresServer, MongoServer], production: list[Resource],
-    deployment: Resource, migrated_database: str, tmp_path_factory: pytest.TempPathFactory,
+    addresses: Addresses, production: list[Resource], deployment: Resource,
+    migrated_database: str, tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Pod]:  # fmt: skip
     """The web container serving the migrated database, past its startup probe."""
-    with pods_on(pod_servers, production, tmp_path_factory.mktemp("web")) as start:
+    with pods_on(addresses, production, tmp_path_factory.mktemp("web")) as start:
         yield past_startup(start(deployment, migrated_database), deployment)
-
-
-def past_startup(pod: Pod, deployment: Resource) -> Pod:
-    """`pod` once its startup probe passes."""
-    pod.wait_answering(f"{pod.url}{container(deployment)['startupProbe']['httpGet']['path']}")
-    return pod
 
 
 @pytest.fixture
