@@ -44,11 +44,19 @@ bench-breakdown:
 bench-drivers:
     {{uv}} run --frozen python -m bench.drivers
 
-# Check style and types: ruff check, ruff format --check, mypy
-lint:
+# Resident memory of one production worker, idle and under wrk load: the Kubernetes memory figures (about 40 s)
+bench-memory:
+    {{uv}} run --locked python -m bench.memory
+
+# Check style and types (ruff check, ruff format --check, mypy) and the Kubernetes manifests
+lint: && lint-kubernetes
     {{uv}} run --locked ruff check .
     {{uv}} run --locked ruff format --check .
     {{uv}} run --locked mypy
+
+# Render every deploy/kubernetes overlay and validate it offline, strictly, against pinned Kubernetes schemas
+lint-kubernetes:
+    {{uv}} run --locked python -m devstack.manifests
 
 # Regenerate docs/settings.md's table and .env.example from app/core/config.py
 docs:

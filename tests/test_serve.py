@@ -19,13 +19,12 @@ import pytest
 from devstack.app_process import ServingProcess
 from devstack.servers import free_port, wait_until
 from tests.budgets import PROCESS_MARGIN_SECONDS
-from tests.in_flight import finish_request
+from tests.in_flight import finish_request, open_in_flight
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
 pytestmark = pytest.mark.slow
 
 WORKERS = 2
-HEALTH_BODY = b'{"status":"ok"}'
 
 
 class Served(ServingProcess):
@@ -119,26 +118,6 @@ def test_two_workers_serve_items_and_events(served: Served) -> None:
     assert set(served_by) == {worker.pid for worker in served.workers()}
 
 
-def open_in_flight(served: Served, path: str, body: bytes) -> socket.socket:
-    """A POST whose headers and half its body a worker has read: a request in flight.
-
-    A `GET /health` pipelined before it in the same write comes back first, so the worker
-    has parsed what followed it too.
-    """
-    sock = socket.create_connection(("127.0.0.1", served.port), timeout=10)
-    head = (
-        f"POST {path} HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-    ).encode()
-    sock.sendall(b"GET /health HTTP/1.1\r\nHost: test\r\n\r\n" + head + body[: len(body) // 2])
-    answer = b""
-    while not answer.endswith(HEALTH_BODY):
-        chunk = sock.recv(65_536)
-        assert chunk, answer
-        answer += chunk
-    return sock
-
-
 def in_flight_body(number: int) -> tuple[str, bytes]:
     """Alternately an item and an event, so both databases are in use at shutdown."""
     if number % 2:
@@ -163,7 +142,7 @@ def test_sigterm_refuses_new_connections_while_every_worker_finishes_its_request
 
     def both_workers_busy() -> bool:
         path, body = in_flight_body(len(in_flight))
-        sock = open_in_flight(served, path, body)
+        sock = open_in_flight(served.port, path, body)
         in_flight.append((sock, body))
         holders.add(served.worker_holding(sock))
         return len(in_flight) >= 4 and holders == {w.pid for w in served.workers()}
