@@ -13,15 +13,15 @@ dev:
 
 # Serve the app as in production: WEB_CONCURRENCY workers (one per CPU unless set), no reload; `just migrate` first
 serve *args:
-    {{uv}} run --frozen python -m app.serve {{args}}
+    {{uv}} run --locked python -m app.serve {{args}}
 
 # Run the whole test suite against real servers (throwaway ones unless POSTGRES_HOST/MONGO_HOST name servers)
 test *args:
-    {{uv}} run --locked pytest -n 4 {{args}}
+    {{uv}} run --locked --group test pytest -n 4 {{args}}
 
 # The quick loop: every test but the slow ones (app processes, fault injection, timeouts)
 test-fast *args:
-    {{uv}} run --locked pytest -n 2 -m "not slow" {{args}}
+    {{uv}} run --locked --group test pytest -n 2 -m "not slow" {{args}}
 
 # Upgrade the database (POSTGRES_* settings) to the latest migration; safe from several replicas at once
 migrate:
@@ -42,13 +42,13 @@ bench-breakdown:
 
 # Client CPU per find_one on Motor and on PyMongo's async API, in-process (about 30 s)
 bench-drivers:
-    {{uv}} run --frozen python -m bench.drivers
+    {{uv}} run --locked python -m bench.drivers
 
 # Check style and types: ruff check, ruff format --check, mypy
 lint:
-    {{uv}} run --locked ruff check .
-    {{uv}} run --locked ruff format --check .
-    {{uv}} run --locked mypy
+    {{uv}} run --locked --group lint ruff check .
+    {{uv}} run --locked --group lint ruff format --check .
+    {{uv}} run --locked --group lint mypy
 
 # Regenerate docs/settings.md's table and .env.example from app/core/config.py
 docs:
@@ -56,7 +56,7 @@ docs:
 
 # Format the code and apply safe lint fixes
 fmt:
-    {{uv}} run --locked ruff format .
-    {{uv}} run --locked ruff check --fix .
+    {{uv}} run --locked --group lint ruff format .
+    {{uv}} run --locked --group lint ruff check --fix .
 
 import 'docker/containers.just'
