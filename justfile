@@ -1,6 +1,11 @@
 # syncdesk: `just --list` is the manual.
 
 uv := env("UV", "uv")
+# Debian 12's Python: its asyncio (sslproto) differs from later 3.11s, and a stock Debian 12 runs it.
+oldest_python := "3.11.2"
+# The TLS proxy (ssl, asyncio streams, a loop in a thread), the refusing PostgreSQL proxy (an
+# asyncio server), and signals across subprocesses (`just dev`, SIGTERM to the app and workers).
+oldest_python_tests := "tests/db/test_tls.py tests/reliability/test_refusals.py tests/devstack/test_dev.py tests/test_main.py::test_sigterm_lets_in_flight_requests_finish_and_exits_cleanly tests/test_serve.py::test_sigterm_to_the_parent_lets_every_worker_finish_its_requests_and_exit"
 
 # List the recipes
 default:
@@ -23,6 +28,10 @@ test *args:
 test-fast *args:
     {{uv}} run --locked --group test pytest -n 2 -m "not slow" {{args}}
 
+# The tests that lean on asyncio, ssl, signals and subprocesses, on the oldest Python the README promises (Debian 12's 3.11.2)
+test-oldest-python *args:
+    UV_PROJECT_ENVIRONMENT=.venv-{{oldest_python}} VIRTUAL_ENV= {{uv}} run --locked --python {{oldest_python}} --group test pytest -n 2 {{oldest_python_tests}} {{args}}
+
 # Upgrade the database (POSTGRES_* settings) to the latest migration; safe from several replicas at once
 migrate:
     {{uv}} run --locked python -m app.migrations
@@ -44,11 +53,13 @@ bench-breakdown:
 bench-drivers:
     {{uv}} run --locked python -m bench.drivers
 
-# Check style and types: ruff check, ruff format --check, mypy
+# Check style and types (ruff check, ruff format --check, mypy), and .github's files against their schemas, offline
 lint:
     {{uv}} run --locked --group lint ruff check .
     {{uv}} run --locked --group lint ruff format --check .
     {{uv}} run --locked --group lint mypy
+    {{uv}} run --locked --group lint check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+    {{uv}} run --locked --group lint check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 
 # Regenerate docs/settings.md's table and .env.example from app/core/config.py
 docs:
