@@ -1,6 +1,11 @@
 # syncdesk: `just --list` is the manual.
 
 uv := env("UV", "uv")
+# Debian 12's Python: its asyncio (sslproto) differs from later 3.11s, and a stock Debian 12 runs it.
+oldest_python := "3.11.2"
+# The TLS proxy (ssl, asyncio streams, a loop in a thread), the refusing PostgreSQL proxy (an
+# asyncio server), and signals across subprocesses (`just dev`, SIGTERM to the app and workers).
+oldest_python_tests := "tests/db/test_tls.py tests/reliability/test_refusals.py tests/devstack/test_dev.py tests/test_main.py::test_sigterm_lets_in_flight_requests_finish_and_exits_cleanly tests/test_serve.py::test_sigterm_to_the_parent_lets_every_worker_finish_its_requests_and_exit"
 
 # List the recipes
 default:
@@ -13,15 +18,19 @@ dev:
 
 # Serve the app as in production: WEB_CONCURRENCY workers (one per CPU unless set), no reload; `just migrate` first
 serve *args:
-    {{uv}} run --frozen python -m app.serve {{args}}
+    {{uv}} run --locked python -m app.serve {{args}}
 
 # Run the whole test suite against real servers (throwaway ones unless POSTGRES_HOST/MONGO_HOST name servers)
 test *args:
-    {{uv}} run --locked pytest -n 4 {{args}}
+    {{uv}} run --locked --group test pytest -n 4 {{args}}
 
 # The quick loop: every test but the slow ones (app processes, fault injection, timeouts)
 test-fast *args:
-    {{uv}} run --locked pytest -n 2 -m "not slow" {{args}}
+    {{uv}} run --locked --group test pytest -n 2 -m "not slow" {{args}}
+
+# The tests that lean on asyncio, ssl, signals and subprocesses, on the oldest Python the README promises (Debian 12's 3.11.2)
+test-oldest-python *args:
+    UV_PROJECT_ENVIRONMENT=.venv-{{oldest_python}} VIRTUAL_ENV= {{uv}} run --locked --python {{oldest_python}} --group test pytest -n 2 {{oldest_python_tests}} {{args}}
 
 # Upgrade the database POSTGRES_* names to the latest migration (none named: check them on a throwaway server)
 migrate:
@@ -42,21 +51,23 @@ bench-breakdown:
 
 # Client CPU per find_one on Motor and on PyMongo's async API, in-process (about 30 s)
 bench-drivers:
-    {{uv}} run --frozen python -m bench.drivers
+    {{uv}} run --locked python -m bench.drivers
 
 # Resident memory of one production worker, idle and under wrk load: the Kubernetes memory figures (about 40 s)
 bench-memory:
-    {{uv}} run --locked python -m bench.memory
+    {{uv}} run --locked --group test python -m bench.memory
 
-# Check style and types (ruff check, ruff format --check, mypy) and the Kubernetes manifests
+# Check style and types (ruff check, ruff format --check, mypy), .github's files against their schemas, and the Kubernetes manifests, offline
 lint: && lint-kubernetes
-    {{uv}} run --locked ruff check .
-    {{uv}} run --locked ruff format --check .
-    {{uv}} run --locked mypy
+    {{uv}} run --locked --group lint ruff check .
+    {{uv}} run --locked --group lint ruff format --check .
+    {{uv}} run --locked --group lint mypy
+    {{uv}} run --locked --group lint check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+    {{uv}} run --locked --group lint check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 
 # Render every deploy/kubernetes overlay and validate it offline, strictly, against pinned Kubernetes schemas
 lint-kubernetes:
-    {{uv}} run --locked python -m devstack.manifests
+    {{uv}} run --locked --group lint python -m devstack.manifests
 
 # Regenerate docs/settings.md's table and .env.example from app/core/config.py
 docs:
@@ -64,7 +75,7 @@ docs:
 
 # Format the code and apply safe lint fixes
 fmt:
-    {{uv}} run --locked ruff format .
-    {{uv}} run --locked ruff check --fix .
+    {{uv}} run --locked --group lint ruff format .
+    {{uv}} run --locked --group lint ruff check --fix .
 
 import 'docker/containers.just'

@@ -143,9 +143,9 @@ class Settings(BaseSettings):
         "included (the driver's own timeout).",
     )
     MONGO_DRIVER: MongoDriver = Field(
-        "motor",
-        description="MongoDB driver: `motor`, or `pymongo` for PyMongo's async API (Motor's "
-        "successor; Motor reached end of life in May 2026).",
+        "pymongo",
+        description="MongoDB driver: `pymongo` (PyMongo's async API), or `motor` until the first "
+        "release after 2027-05-14 (Motor reached end of life in May 2026).",
     )
 
     MAX_BODY_BYTES: int = Field(

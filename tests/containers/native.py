@@ -12,7 +12,7 @@ DOCKERIGNORED = shutil.ignore_patterns("__pycache__", "*.py[cod]")
 
 
 def container_env(**settings: str) -> dict[str, str]:
-    """This environment with `settings`, and the dev group's scripts first on PATH.
+    """This environment with `settings`, and the test group's scripts first on PATH.
 
     In the image the venv's `bin` leads PATH; here `.venv/bin` stands in for it.
     """

@@ -78,10 +78,10 @@ def test_devcontainer_app_idles_without_a_healthcheck(empty_env_file: Path) -> N
     assert app["depends_on"]["postgres"]["condition"] == "service_healthy"
 
 
-def test_devcontainer_installs_dev_dependencies_and_forwards_the_app(
+def test_devcontainer_installs_every_dependency_group_and_forwards_the_app(
     devcontainer: dict[str, Any],
 ) -> None:
-    assert devcontainer["postCreateCommand"] == "uv sync --frozen"
+    assert devcontainer["postCreateCommand"] == "uv sync --frozen --all-groups"
     assert devcontainer["forwardPorts"] == [8000]
     assert set(devcontainer["customizations"]["vscode"]["extensions"]) == {
         "ms-python.python",

@@ -46,7 +46,7 @@ def test_uv_is_pinned() -> None:
     assert re.search(r"pip install --no-cache-dir uv==\d+\.\d+\.\d+$", install)
 
 
-@pytest.mark.parametrize(("name", "group_flag"), [("builder", "--no-dev"), ("dev", "")])
+@pytest.mark.parametrize(("name", "group_flag"), [("builder", "--no-dev"), ("dev", "--all-groups")])
 def test_dependencies_install_from_the_lock_before_the_source_is_copied(
     name: str, group_flag: str
 ) -> None:

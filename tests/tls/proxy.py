@@ -31,10 +31,10 @@ class TlsProxy:
     postgres: bool = True
     port: int = field(default_factory=free_port)
     handshakes: int = 0
-    _transports: set[asyncio.BaseTransport] = field(default_factory=set)
+    # The socket transports only, never the TLS ones `start_tls` layers on top of them.
+    _sockets: set[asyncio.BaseTransport] = field(default_factory=set)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._transports.add(writer.transport)  # the TLS one after `start_tls`, too
         try:
             await self._serve(reader, writer)
         except (OSError, asyncio.IncompleteReadError, ssl.SSLError):
@@ -51,14 +51,12 @@ class TlsProxy:
                 await writer.drain()
                 first = b""
                 await writer.start_tls(self.context)
-                self._transports.add(writer.transport)
                 self.handshakes += 1
         else:
             await writer.start_tls(self.context)
-            self._transports.add(writer.transport)
             self.handshakes += 1
         upstream_reader, upstream_writer = await asyncio.open_connection(*self.upstream)
-        self._transports.add(upstream_writer.transport)
+        self._sockets.add(upstream_writer.transport)
         try:
             upstream_writer.write(first)
             await asyncio.gather(_pump(reader, upstream_writer), _pump(upstream_reader, writer))
@@ -97,14 +95,18 @@ class TlsProxy:
 
     def _abort_all(self) -> None:
         # Abort, not close: a TLS close waits for the peer's answer, which may never come, and
-        # a transport still open when the loop ends warns as unclosed.
-        for transport in self._transports:
+        # a transport still open when the loop ends warns as unclosed. Aborting the socket cuts
+        # the TLS layer on it too (its protocol sees the connection lost). The TLS transport
+        # itself is never aborted: on Python 3.11.1 to 3.11.3 (Debian 12 ships 3.11.2) its
+        # `abort()` after a second `close()` raises AttributeError (python/cpython#98540 drops
+        # its protocol on that close; #104474 made `abort()` safe again, in 3.11.4).
+        for transport in self._sockets:
             if isinstance(transport, asyncio.WriteTransport):
                 transport.abort()
 
     def _protocol(self) -> asyncio.Protocol:
         # asyncio.start_server's protocol, also remembering every accepted socket's transport.
-        return _TrackingProtocol(self._transports, asyncio.StreamReader(), self._handle)
+        return _TrackingProtocol(self._sockets, asyncio.StreamReader(), self._handle)
 
 
 class _TrackingProtocol(asyncio.StreamReaderProtocol):

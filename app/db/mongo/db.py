@@ -1,7 +1,7 @@
 """The MongoDB client and database holder, connected in the app's lifespan.
 
-Two drivers sit behind it, chosen by `MONGO_DRIVER`: Motor (the default) and PyMongo's
-own async API, Motor's successor. Handlers see one type, `MongoDatabase`, for either.
+Two drivers sit behind it, chosen by `MONGO_DRIVER`: PyMongo's own async API (the default)
+and Motor, its predecessor. Handlers see one type, `MongoDatabase`, for either.
 """
 
 import gc
