@@ -5,7 +5,7 @@ uv := env("UV", "uv")
 oldest_python := "3.11.2"
 # The TLS proxy (ssl, asyncio streams, a loop in a thread), the refusing PostgreSQL proxy (an
 # asyncio server), and signals across subprocesses (`just dev`, SIGTERM to the app and workers).
-oldest_python_tests := "tests/db/test_tls.py tests/reliability/test_refusals.py tests/devstack/test_dev.py tests/test_main.py::test_sigterm_lets_in_flight_requests_finish_and_exits_cleanly tests/test_serve.py::test_sigterm_to_the_parent_lets_every_worker_finish_its_requests_and_exit"
+oldest_python_tests := "tests/db/test_tls.py tests/reliability/test_refusals.py tests/devstack/test_dev.py tests/test_main.py::test_sigterm_lets_in_flight_requests_finish_and_exits_cleanly tests/test_serve.py::test_sigterm_refuses_new_connections_while_every_worker_finishes_its_requests"
 
 # List the recipes
 default:
