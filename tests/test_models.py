@@ -6,7 +6,7 @@ import sys
 
 from app.core.config import Settings
 from devstack.app_process import PROJECT_ROOT
-from tests.migrations.conftest import tables
+from tests.databases import tables
 
 # Tables seen by `app.models` alone, then after importing every feature folder's models.py.
 REGISTRY_AGAINST_EVERY_MODULE = """

@@ -12,7 +12,7 @@ from sqlalchemy.pool import QueuePool
 from app.core.config import Settings
 from app.db import close_postgres_db, init_postgres_db
 from app.db.exceptions import DatabaseUnavailableError
-from app.db.postgres.engine import create_engine, get_engine
+from app.db.postgres.engine import get_engine
 from app.db.postgres.init_db import ATTEMPTS, MAINTENANCE_DATABASE, WAIT_SECONDS
 from devstack.app_process import AppProcess
 from devstack.servers import PostgresServer, free_port, wait_until
@@ -21,6 +21,7 @@ from tests.databases import (
     create_postgres_database,
     ddl_lock_held,
     drop_postgres_database,
+    patient_engine,
     wait_for_ddl_lock_waiters,
 )
 from tests.pg_proxy import ADMIN_SHUTDOWN, STARTING_UP, TOO_MANY_CLIENTS, PgProxy, Refusal
@@ -40,7 +41,7 @@ async def dev_settings(settings: Settings) -> AsyncIterator[Settings]:
 
 
 async def scalar(settings: Settings, sql: str) -> object:
-    engine = create_engine(settings)
+    engine = patient_engine(settings)
     async with engine.connect() as connection:
         value = await connection.scalar(text(sql))
     await engine.dispose()
@@ -58,7 +59,7 @@ async def test_init_creates_a_missing_database_whose_name_needs_quoting(
 
 async def test_init_recreates_tables_so_rows_are_gone(dev_settings: Settings) -> None:
     await init_postgres_db(dev_settings)
-    engine = create_engine(dev_settings)
+    engine = patient_engine(dev_settings)
     async with engine.begin() as connection:
         await connection.execute(text("INSERT INTO items (id, name) VALUES ('a', 'A')"))
     await engine.dispose()

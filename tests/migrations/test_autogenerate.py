@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import text
 
 from app.core.config import Settings
-from app.db.postgres.engine import create_engine
+from app.db.postgres.init_db import MAINTENANCE_DATABASE
 from app.migrations.config import head_revisions
 from devstack.app_process import PROJECT_ROOT
 from tests.commands import run_command
+from tests.databases import patient_engine
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
 pytestmark = pytest.mark.slow
@@ -35,7 +36,7 @@ def project_copy(tmp_path: Path) -> Path:
 
 
 async def database_exists(settings: Settings, name: str) -> bool:
-    engine = create_engine(settings, settings.postgres_url_for("postgres"))
+    engine = patient_engine(settings, MAINTENANCE_DATABASE)
     async with engine.connect() as connection:
         found = await connection.scalar(
             text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}

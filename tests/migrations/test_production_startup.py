@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import text
 
 from app.core.config import Settings
-from app.db.postgres.engine import create_engine
 from app.migrations.config import head_revisions
 from devstack.app_process import AppProcess
 from devstack.servers import PostgresServer, free_port
 from tests.credentials import HOSTILE_PASSWORD
-from tests.migrations.conftest import migrate, tables
+from tests.databases import patient_engine, tables
+from tests.migrations.migrate import migrate
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
 pytestmark = pytest.mark.slow
@@ -38,7 +38,7 @@ def startup_failure(app: AppProcess) -> str:
 
 
 async def execute(settings: Settings, sql: str, **params: str) -> None:
-    engine = create_engine(settings)
+    engine = patient_engine(settings)
     async with engine.begin() as connection:
         await connection.execute(text(sql), params)
     await engine.dispose()
