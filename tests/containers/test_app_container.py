@@ -27,6 +27,7 @@ from devstack.servers import (
     wait_until,
 )
 from tests.budgets import PROCESS_MARGIN_SECONDS
+from tests.commands import run_command
 from tests.containers.dockerfile import stages
 from tests.containers.native import container_env, copy_build_context
 from tests.databases import create_postgres_database
@@ -204,9 +205,7 @@ def test_healthcheck_fails_when_nothing_listens(healthcheck: list[str]) -> None:
 
 
 def run_in(workdir: Path, argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        argv, cwd=workdir, env=env, capture_output=True, text=True, timeout=60, check=False
-    )
+    return run_command(argv, cwd=workdir, env=env)
 
 
 async def test_runtime_image_migrates_an_empty_database_then_serves_in_production(

@@ -6,20 +6,12 @@ import subprocess
 
 import pytest
 
-from devstack.app_process import PROJECT_ROOT
+from tests.commands import run_command
 from tests.containers.tools import tool
 
 
 def just(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(tool("just")), *args],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "UV": "uv"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_command([tool("just"), *args], env={**os.environ, "UV": "uv"})
 
 
 @pytest.mark.parametrize(
