@@ -2,6 +2,7 @@
 list its tables; and the mark of a test that reaches MongoDB."""
 
 import asyncio
+import secrets
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -21,6 +22,9 @@ from app.db.postgres.init_db import (
     MAINTENANCE_DATABASE,
     TAKE_DDL_LOCK,
 )
+
+# This run's databases are named `syncdesk_test_<RUN_ID>...`; the run drops them at its end.
+RUN_ID = secrets.token_hex(4)
 
 # Waiters for the DDL lock: pg_locks splits the 64-bit key into classid (high) and objid (low).
 DDL_LOCK_WAITERS = text(

@@ -20,8 +20,7 @@ from app.db.exceptions import DatabaseUnavailableError
 from app.db.mongo.db import MongoDb
 from app.db.postgres.engine import create_engine
 from devstack.app_process import AppProcess
-from tests.conftest import RUN_ID
-from tests.databases import drop_postgres_database
+from tests.databases import RUN_ID, drop_postgres_database
 from tests.tls.certificates import Authority
 from tests.tls.proxy import TlsProxy
 

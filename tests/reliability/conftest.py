@@ -1,24 +1,14 @@
 """Servers of their own for fault injection, and the app running on them under uvicorn."""
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 
 from app.core.config import MongoDriver
 from devstack.app_process import AppProcess
-from devstack.servers import MongoServer, PostgresServer, running_servers
+from devstack.servers import running_servers
 from tests.credentials import HOSTILE_PASSWORD
-
-
-@dataclass
-class Stack:
-    """Servers these tests may stop or freeze (and must repair), and the app on them."""
-
-    postgres: PostgresServer
-    mongo: MongoServer
-    app: AppProcess
-    env: dict[str, str]
+from tests.reliability.stack import Stack
 
 
 @pytest.fixture(scope="session")

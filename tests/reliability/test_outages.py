@@ -8,7 +8,7 @@ import pytest
 
 from devstack.app_process import AppProcess
 from devstack.servers import wait_until
-from tests.reliability.conftest import Stack
+from tests.reliability.stack import Stack
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
 pytestmark = pytest.mark.slow

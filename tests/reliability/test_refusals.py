@@ -12,7 +12,7 @@ from devstack.app_process import AppProcess
 from devstack.servers import wait_until
 from tests.budgets import PROCESS_MARGIN_SECONDS
 from tests.pg_proxy import ADMIN_SHUTDOWN, STARTING_UP, TOO_MANY_CLIENTS, PgProxy
-from tests.reliability.conftest import Stack
+from tests.reliability.stack import Stack
 from tests.reliability.test_outages import BUDGET_SECONDS, POSTGRES_ROUTES, call, routes_all_work
 from tests.reliability.test_startup import answers_health
 

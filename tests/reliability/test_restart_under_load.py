@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from devstack.servers import wait_until
-from tests.reliability.conftest import Stack
+from tests.reliability.stack import Stack
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
 pytestmark = pytest.mark.slow

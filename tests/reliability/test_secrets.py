@@ -11,7 +11,7 @@ from devstack.app_process import AppProcess
 from devstack.servers import answers_ok, wait_until
 from tests.budgets import PROCESS_MARGIN_SECONDS
 from tests.credentials import HOSTILE_PASSWORD
-from tests.reliability.conftest import Stack
+from tests.reliability.stack import Stack
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
 pytestmark = pytest.mark.slow

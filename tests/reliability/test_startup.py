@@ -7,7 +7,7 @@ import pytest
 
 from devstack.app_process import AppProcess
 from devstack.servers import answers_ok
-from tests.reliability.conftest import Stack
+from tests.reliability.stack import Stack
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
 pytestmark = pytest.mark.slow
