@@ -26,7 +26,7 @@ from devstack.servers import (
     running_servers,
     wait_until,
 )
-from tests.budgets import PROCESS_MARGIN_SECONDS
+from tests.budgets import CONDITION_GUARD_SECONDS, PROCESS_MARGIN_SECONDS
 from tests.commands import run_command
 from tests.containers.dockerfile import stages
 from tests.containers.native import container_env, copy_build_context
@@ -153,7 +153,7 @@ def test_container_command_serves_the_app(
 
 
 def test_healthcheck_passes_against_a_ready_app(healthcheck: list[str], app_url: str) -> None:
-    wait_until(lambda: ready(app_url), timeout=30, what="/health/ready")
+    wait_until(lambda: ready(app_url), timeout=CONDITION_GUARD_SECONDS, what="/health/ready")
 
     result, _ = run_healthcheck(healthcheck, f"{app_url}/health/ready")
 

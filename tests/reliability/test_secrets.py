@@ -9,7 +9,7 @@ import pytest
 from app.core.config import Settings
 from devstack.app_process import AppProcess
 from devstack.servers import answers_ok, wait_until
-from tests.budgets import PROCESS_MARGIN_SECONDS
+from tests.budgets import CONDITION_GUARD_SECONDS, PROCESS_MARGIN_SECONDS
 from tests.credentials import HOSTILE_PASSWORD
 from tests.reliability.stack import Stack
 
@@ -36,7 +36,9 @@ def test_no_secret_in_responses_or_log_through_success_and_outage(stack: Stack) 
         bodies += [httpx.get(f"{url}/items").text, httpx.get(f"{url}/health/ready").text]
     finally:
         stack.postgres.start()
-    wait_until(lambda: answers_ok(f"{url}/health/ready"), timeout=15, what="recovery")
+    wait_until(
+        lambda: answers_ok(f"{url}/health/ready"), timeout=CONDITION_GUARD_SECONDS, what="recovery"
+    )
 
     for body in bodies:
         assert_no_secret(body)
@@ -51,7 +53,7 @@ def test_wrong_password_at_startup_shows_neither_password(stack: Stack, tmp_path
     started = time.monotonic()
 
     app.start()
-    status = app.wait_exit(timeout=60)
+    status = app.wait_exit(timeout=CONDITION_GUARD_SECONDS)
 
     output = app.output()
     assert status != 0
