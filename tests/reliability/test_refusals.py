@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from app.core.config import Settings
 from app.db.postgres.init_db import ATTEMPTS, WAIT_SECONDS
 from devstack.app_process import AppProcess
 from devstack.servers import wait_until
@@ -106,8 +107,14 @@ def test_startup_gives_up_after_the_retries_in_one_line(
 ) -> None:
     proxy.refuse(TOO_MANY_CLIENTS)
     app = app_behind(proxy, stack, tmp_path / "app.log", "syncdesk_never")
+    # Each attempt is bounded by the connect timeout, and the attempts are 500 ms apart.
+    connect_timeout = Settings.model_fields["POSTGRES_CONNECT_TIMEOUT"].default
+    retries = ATTEMPTS * connect_timeout + (ATTEMPTS - 1) * WAIT_SECONDS
     app.start()
-    status = app.wait_exit(timeout=(ATTEMPTS - 1) * WAIT_SECONDS + PROCESS_MARGIN_SECONDS)
+    try:
+        status = app.wait_exit(timeout=retries + PROCESS_MARGIN_SECONDS)
+    finally:
+        app.terminate()  # a process past its budget must not outlive the test
 
     output = app.output()
     assert status != 0
