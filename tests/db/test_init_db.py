@@ -6,6 +6,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.pool import QueuePool
 
@@ -189,6 +190,20 @@ async def test_init_makes_exactly_ten_attempts_500_ms_apart(
     # The wait is fixed at 500 ms; an attempt itself adds up to the connect timeout.
     longest = WAIT_SECONDS + settings.POSTGRES_CONNECT_TIMEOUT + SCHEDULING_MARGIN_SECONDS
     assert all(WAIT_SECONDS <= gap < longest for gap in gaps)
+
+
+async def test_init_does_not_retry_a_refused_login(
+    refusing_proxy: PgProxy, settings: Settings
+) -> None:
+    refusing_proxy.forward()  # the server itself refuses: a wrong password will stay wrong
+    wrong = behind(refusing_proxy, settings).model_copy(
+        update={"POSTGRES_PASSWORD": SecretStr("not-the-password")}
+    )
+
+    with pytest.raises(DatabaseUnavailableError, match="login refused"):
+        await init_postgres_db(wrong)
+
+    assert len(refusing_proxy.logins) == 1
 
 
 @pytest.mark.parametrize("refusal", [STARTING_UP, TOO_MANY_CLIENTS, ADMIN_SHUTDOWN])

@@ -1,15 +1,13 @@
 """No password, raw or percent-escaped, in logs, bodies or failure messages."""
 
-import time
 from urllib.parse import quote, quote_plus
 
 import httpx
 import pytest
 
-from app.core.config import Settings
 from devstack.app_process import AppProcess
 from devstack.servers import answers_ok, wait_until
-from tests.budgets import CONDITION_GUARD_SECONDS, PROCESS_MARGIN_SECONDS
+from tests.budgets import CONDITION_GUARD_SECONDS
 from tests.credentials import HOSTILE_PASSWORD
 from tests.reliability.stack import Stack
 
@@ -50,16 +48,11 @@ def test_wrong_password_at_startup_shows_neither_password(stack: Stack, tmp_path
     wrong = "wr0ng:p@ss/%"
     env = {**stack.env, "POSTGRES_PASSWORD": wrong, "POSTGRES_DB": "syncdesk_wrong"}
     app = AppProcess(env=env, log_path=stack.app.log_path.with_name("wrong-password.log"))
-    started = time.monotonic()
-
     app.start()
     status = app.wait_exit(timeout=CONDITION_GUARD_SECONDS)
 
     output = app.output()
     assert status != 0
-    # A refused login is not retried: one connect timeout, then the process's own start and exit.
-    connect_timeout = Settings.model_fields["POSTGRES_CONNECT_TIMEOUT"].default
-    assert time.monotonic() - started < connect_timeout + PROCESS_MARGIN_SECONDS
     assert "Startup failed: PostgreSQL at" in output
     assert "login refused; check POSTGRES_USER and POSTGRES_PASSWORD" in output
     assert "Traceback" not in output
