@@ -17,9 +17,8 @@ from tests.budgets import (
     UNAVAILABLE_WITHIN_SECONDS,
 )
 from tests.pg_proxy import ADMIN_SHUTDOWN, STARTING_UP, TOO_MANY_CLIENTS, PgProxy
+from tests.reliability.routes import POSTGRES_ROUTES, answers_health, call, routes_all_work
 from tests.reliability.stack import Stack
-from tests.reliability.test_outages import POSTGRES_ROUTES, call, routes_all_work
-from tests.reliability.test_startup import answers_health
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
 pytestmark = pytest.mark.slow
