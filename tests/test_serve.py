@@ -18,7 +18,7 @@ import pytest
 
 from devstack.app_process import ServingProcess
 from devstack.servers import free_port, wait_until
-from tests.budgets import PROCESS_MARGIN_SECONDS
+from tests.budgets import CONDITION_GUARD_SECONDS, PROCESS_MARGIN_SECONDS, STOP_GRACE_SECONDS
 from tests.in_flight import finish_request, open_in_flight
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
@@ -113,7 +113,9 @@ def test_two_workers_serve_items_and_events(served: Served) -> None:
         return len(served_by) >= 5 and len(set(served_by)) == WORKERS
 
     # The kernel hands each new connection to whichever worker accepts first: keep asking.
-    wait_until(both_workers_served, timeout=30, what="requests served by both workers")
+    wait_until(
+        both_workers_served, timeout=CONDITION_GUARD_SECONDS, what="requests served by both workers"
+    )
 
     assert set(served_by) == {worker.pid for worker in served.workers()}
 
@@ -147,7 +149,11 @@ def test_sigterm_refuses_new_connections_while_every_worker_finishes_its_request
         holders.add(served.worker_holding(sock))
         return len(in_flight) >= 4 and holders == {w.pid for w in served.workers()}
 
-    wait_until(both_workers_busy, timeout=30, what="requests in flight on both workers")
+    wait_until(
+        both_workers_busy,
+        timeout=CONDITION_GUARD_SECONDS,
+        what="requests in flight on both workers",
+    )
     workers = served.workers()
     assert len(workers) == WORKERS
     assert served.process is not None
@@ -158,9 +164,9 @@ def test_sigterm_refuses_new_connections_while_every_worker_finishes_its_request
     wait_until(lambda: refuses_connections(served), timeout=PROCESS_MARGIN_SECONDS,
                what="new connections refused")  # fmt: skip
     responses = [finish_request(sock, body) for sock, body in in_flight]
-    status = served.wait_exit(timeout=10)
+    status = served.wait_exit(timeout=STOP_GRACE_SECONDS)
 
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < STOP_GRACE_SECONDS
     assert all(r.startswith(b"HTTP/1.1 201 ") for r in responses), responses
     # The parent exits 0 once its workers are joined; a lone worker re-raises the signal.
     assert status in (0, -signal.SIGTERM), served.output()
@@ -192,7 +198,7 @@ def test_a_worker_that_cannot_start_stops_the_server_with_status_3(
     server = Served({**test_env, "MONGO_PORT": str(free_port())}, tmp_path / "serve.log")
     server.start()
 
-    status = server.wait_exit(timeout=60)
+    status = server.wait_exit(timeout=CONDITION_GUARD_SECONDS)
 
     assert status == 3, server.output()  # uvicorn's startup-failure status
     assert "Startup failed: MongoDB at" in server.output()
@@ -203,7 +209,7 @@ def test_invalid_settings_stop_the_command_with_one_clear_message(tmp_path: Path
     server = Served({"PATH": os.environ.get("PATH", "")}, tmp_path / "serve.log", workers=0)
     server.start()
 
-    status = server.wait_exit(timeout=30)
+    status = server.wait_exit(timeout=CONDITION_GUARD_SECONDS)
 
     assert status == 1
     assert "Invalid settings" in server.output()

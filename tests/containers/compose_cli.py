@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from devstack.app_process import PROJECT_ROOT
+from tests.commands import run_command
 
 COMPOSE_FILE = PROJECT_ROOT / "compose.yaml"
 DEVCONTAINER_OVERRIDE = PROJECT_ROOT / ".devcontainer" / "compose.devcontainer.yaml"
@@ -32,14 +33,9 @@ def run_config(
     args = [str(compose_binary()), "--env-file", str(env_file)]
     for file in files:
         args += ["--file", str(file)]
-    return subprocess.run(
+    return run_command(
         [*args, "config", "--format", "json"],
-        cwd=PROJECT_ROOT,
         env={"PATH": os.environ.get("PATH", ""), "HOME": str(Path.home()), **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
     )
 
 

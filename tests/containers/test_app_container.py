@@ -28,7 +28,8 @@ from devstack.servers import (
     running_servers,
     wait_until,
 )
-from tests.budgets import PROCESS_MARGIN_SECONDS
+from tests.budgets import CONDITION_GUARD_SECONDS, PROCESS_MARGIN_SECONDS
+from tests.commands import run_command
 from tests.containers.dockerfile import stages
 from tests.containers.native import container_env, copy_build_context
 from tests.databases import create_postgres_database
@@ -154,7 +155,7 @@ def test_container_command_serves_the_app(
 
 
 def test_healthcheck_passes_against_a_ready_app(healthcheck: list[str], app_url: str) -> None:
-    wait_until(lambda: ready(app_url), timeout=30, what="/health/ready")
+    wait_until(lambda: ready(app_url), timeout=CONDITION_GUARD_SECONDS, what="/health/ready")
 
     result, _ = run_healthcheck(healthcheck, f"{app_url}/health/ready")
 
@@ -221,9 +222,7 @@ async def fetch_ids(settings: Settings) -> list[str]:
 
 
 def run_in(workdir: Path, argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        argv, cwd=workdir, env=env, capture_output=True, text=True, timeout=60, check=False
-    )
+    return run_command(argv, cwd=workdir, env=env)
 
 
 async def test_runtime_image_left_to_its_defaults_is_production_and_drops_no_table(

@@ -11,7 +11,7 @@ import pytest
 
 from app.core.config import Settings, get_settings
 from devstack.app_process import PROJECT_ROOT
-from devstack.servers import _pg_bin
+from devstack.servers import pg_bin
 from tests.containers.compose_cli import (
     COMPOSE_FILE,
     DEVCONTAINER_OVERRIDE,
@@ -88,7 +88,7 @@ def test_published_ports_are_overridable(empty_env_file: Path) -> None:
 
 def test_postgres_image_is_the_major_the_tests_run(services: dict[str, Any]) -> None:
     version = subprocess.run(
-        [str(_pg_bin("postgres")), "--version"], capture_output=True, text=True, check=True
+        [str(pg_bin("postgres")), "--version"], capture_output=True, text=True, check=True
     ).stdout
     match = re.search(r"PostgreSQL\) (\d+)\.", version)
     assert match is not None, version

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from devstack.app_process import PROJECT_ROOT
+from tests.commands import run_command
 from tests.containers.compose_cli import (
     COMPOSE_FILE,
     DEVCONTAINER_OVERRIDE,
@@ -27,13 +28,7 @@ def devcontainer() -> dict[str, Any]:
 
 
 def validate(path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(tool("check-jsonschema")), "--schemafile", str(SCHEMA), str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_command([tool("check-jsonschema"), "--schemafile", SCHEMA, path])
 
 
 def test_devcontainer_json_matches_the_schema() -> None:

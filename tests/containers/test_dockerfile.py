@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from devstack.app_process import PROJECT_ROOT
+from tests.commands import run_command
 from tests.containers.dockerfile import DOCKERFILE, stages
 from tests.containers.tools import tool
 
@@ -14,13 +15,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def hadolint(path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(tool("hadolint")), "--no-color", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_command([tool("hadolint"), "--no-color", path])
 
 
 def test_hadolint_passes_on_the_dockerfile() -> None:

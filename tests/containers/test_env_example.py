@@ -19,9 +19,8 @@ def test_env_example_lists_every_setting() -> None:
     assert len(listed) == len(set(listed))
 
 
-def test_env_example_values_are_the_app_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in Settings.model_fields:
-        monkeypatch.delenv(name, raising=False)
+@pytest.mark.usefixtures("clean_environment")
+def test_env_example_values_are_the_app_defaults() -> None:
     example = Settings(_env_file=ENV_EXAMPLE).model_dump(exclude=COMPOSE_ONLY_DEFAULTS)
     defaults = Settings(_env_file=None).model_dump(exclude=COMPOSE_ONLY_DEFAULTS)
 

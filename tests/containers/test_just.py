@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from devstack.app_process import PROJECT_ROOT
+from tests.commands import run_command
 from tests.containers.tools import tool
 
 FRAGMENT = PROJECT_ROOT / "docker" / "containers.just"
@@ -16,15 +17,7 @@ RECIPES = {"up", "down", "clean", "logs", "psql", "mongosh"}
 
 
 def just(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(tool("just")), *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_command([tool("just"), *args], env=env)
 
 
 def no_engine_env() -> dict[str, str]:

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from devstack.servers import PostgresServer, _pg_bin
+from devstack.servers import PostgresServer, pg_bin
+from tests.commands import run_command
 from tests.containers.compose_cli import shell_command
 from tests.containers.native import container_env
 
@@ -35,10 +36,8 @@ def run_healthcheck(command: str, server: PostgresServer) -> subprocess.Complete
         PGHOST=str(server.home),  # the socket directory; the image's default is compiled in
         PGPORT=str(server.port),
     )
-    env["PATH"] = f"{_pg_bin('pg_isready').parent}{os.pathsep}{env['PATH']}"
-    return subprocess.run(
-        ["sh", "-c", command], env=env, capture_output=True, text=True, timeout=30, check=False
-    )
+    env["PATH"] = f"{pg_bin('pg_isready').parent}{os.pathsep}{env['PATH']}"
+    return run_command(["sh", "-c", command], env=env)
 
 
 def test_healthcheck_names_the_configured_user_and_database(healthcheck: str) -> None:

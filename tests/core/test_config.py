@@ -13,16 +13,12 @@ from sqlalchemy.engine import make_url
 from app.core.config import InsecureSettingsError, Settings, ensure_production_ready, get_settings
 from tests.credentials import HOSTILE_PASSWORD, HOSTILE_USER
 
+# Settings read the environment: these tests start from none of ours.
+pytestmark = pytest.mark.usefixtures("clean_environment")
+
 
 def settings_of(**values: Any) -> Settings:
     return Settings(_env_file=None, **values)
-
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Settings read the environment: these tests start from none of ours."""
-    for name in Settings.model_fields:
-        monkeypatch.delenv(name, raising=False)
 
 
 def test_defaults_build_the_documented_urls() -> None:

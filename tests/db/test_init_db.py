@@ -6,22 +6,25 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.pool import QueuePool
 
 from app.core.config import Settings
 from app.db import close_postgres_db, init_postgres_db
 from app.db.exceptions import DatabaseUnavailableError
-from app.db.postgres.engine import create_engine, get_engine
+from app.db.postgres.engine import get_engine
 from app.db.postgres.init_db import MAINTENANCE_DATABASE
 from app.db.postgres.retry import ATTEMPTS, WAIT_SECONDS
 from devstack.app_process import AppProcess
 from devstack.servers import PostgresServer, free_port, wait_until
+from tests.budgets import CONDITION_GUARD_SECONDS, SCHEDULING_MARGIN_SECONDS
 from tests.credentials import HOSTILE_PASSWORD
 from tests.databases import (
     create_postgres_database,
     ddl_lock_held,
     drop_postgres_database,
+    patient_engine,
     wait_for_ddl_lock_waiters,
 )
 from tests.pg_proxy import ADMIN_SHUTDOWN, STARTING_UP, TOO_MANY_CLIENTS, PgProxy, Refusal
@@ -41,7 +44,7 @@ async def dev_settings(settings: Settings) -> AsyncIterator[Settings]:
 
 
 async def scalar(settings: Settings, sql: str) -> object:
-    engine = create_engine(settings)
+    engine = patient_engine(settings)
     async with engine.connect() as connection:
         value = await connection.scalar(text(sql))
     await engine.dispose()
@@ -59,7 +62,7 @@ async def test_init_creates_a_missing_database_whose_name_needs_quoting(
 
 async def test_init_recreates_tables_so_rows_are_gone(dev_settings: Settings) -> None:
     await init_postgres_db(dev_settings)
-    engine = create_engine(dev_settings)
+    engine = patient_engine(dev_settings)
     async with engine.begin() as connection:
         await connection.execute(text("INSERT INTO items (id, name) VALUES ('a', 'A')"))
     await engine.dispose()
@@ -186,9 +189,22 @@ async def test_init_makes_exactly_ten_attempts_500_ms_apart(
     print(f"gaps between attempts: {[round(gap, 3) for gap in gaps]}")
     assert len(logins) == ATTEMPTS == 10
     # The wait is fixed at 500 ms; an attempt itself adds up to the connect timeout.
-    assert all(
-        WAIT_SECONDS <= gap < WAIT_SECONDS + settings.POSTGRES_CONNECT_TIMEOUT for gap in gaps
+    longest = WAIT_SECONDS + settings.POSTGRES_CONNECT_TIMEOUT + SCHEDULING_MARGIN_SECONDS
+    assert all(WAIT_SECONDS <= gap < longest for gap in gaps)
+
+
+async def test_init_does_not_retry_a_refused_login(
+    refusing_proxy: PgProxy, settings: Settings
+) -> None:
+    refusing_proxy.forward()  # the server itself refuses: a wrong password will stay wrong
+    wrong = behind(refusing_proxy, settings).model_copy(
+        update={"POSTGRES_PASSWORD": SecretStr("not-the-password")}
     )
+
+    with pytest.raises(DatabaseUnavailableError, match="login refused"):
+        await init_postgres_db(wrong)
+
+    assert len(refusing_proxy.logins) == 1
 
 
 @pytest.mark.parametrize("refusal", [STARTING_UP, TOO_MANY_CLIENTS, ADMIN_SHUTDOWN])
@@ -200,7 +216,11 @@ async def test_init_retries_while_postgres_refuses_logins(
     # The scenario: the server accepts logins again after three refused attempts.
     wait_until_refused = loop.run_in_executor(
         None,
-        lambda: wait_until(lambda: len(refusing_proxy.logins) >= 3, timeout=10, what="3 refusals"),
+        lambda: wait_until(
+            lambda: len(refusing_proxy.logins) >= 3,
+            timeout=CONDITION_GUARD_SECONDS,
+            what="3 refusals",
+        ),
     )
     init = asyncio.create_task(init_postgres_db(behind(refusing_proxy, settings)))
     await wait_until_refused

@@ -1,46 +1,42 @@
 """`python -m app.migrations.autogenerate`: compares with the migrations' head, not dev tables."""
 
-import subprocess
+import shutil
 import sys
-from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from app.core.config import Settings
-from app.db.postgres.engine import create_engine
+from app.db.postgres.init_db import MAINTENANCE_DATABASE
 from app.migrations.config import head_revisions
 from devstack.app_process import PROJECT_ROOT
+from tests.commands import run_command
+from tests.databases import patient_engine
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
 pytestmark = pytest.mark.slow
 
-VERSIONS = PROJECT_ROOT / "app" / "migrations" / "versions"
+# What the command reads: the package, Alembic's configuration, ruff's for the write hooks.
+PROJECT_FILES = ("app", "alembic.ini", "pyproject.toml")
 
 
 @pytest.fixture
-def new_revisions() -> Iterator[None]:
-    """Remove the revision files a test writes, so the history stays as it was."""
-    before = set(VERSIONS.glob("*.py"))
-    yield
-    for path in set(VERSIONS.glob("*.py")) - before:
-        path.unlink()
-
-
-def autogenerate(env: dict[str, str], message: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "app.migrations.autogenerate", message],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+def project_copy(tmp_path: Path) -> Path:
+    """The project's code and configuration in a directory of the test's own: the revision is
+    written there, never into the `app/migrations/versions/` other tests migrate with."""
+    for name in PROJECT_FILES:
+        origin = PROJECT_ROOT / name
+        if origin.is_dir():
+            ignore = shutil.ignore_patterns("__pycache__")
+            shutil.copytree(origin, tmp_path / name, ignore=ignore)
+        else:
+            shutil.copy2(origin, tmp_path / name)
+    return tmp_path
 
 
 async def database_exists(settings: Settings, name: str) -> bool:
-    engine = create_engine(settings, settings.postgres_url_for("postgres"))
+    engine = patient_engine(settings, MAINTENANCE_DATABASE)
     async with engine.connect() as connection:
         found = await connection.scalar(
             text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
@@ -50,13 +46,19 @@ async def database_exists(settings: Settings, name: str) -> bool:
 
 
 async def test_autogenerate_with_unchanged_models_writes_an_empty_revision_after_head(
-    scratch_env: dict[str, str], settings: Settings, new_revisions: None
+    scratch_env: dict[str, str], settings: Settings, project_copy: Path
 ) -> None:
     (head,) = head_revisions()
+    versions = project_copy / "app" / "migrations" / "versions"
 
-    result = autogenerate(scratch_env, "nothing changed")
+    # From the copy, `python -m` imports the copied `app` (the working directory comes first).
+    result = run_command(
+        [sys.executable, "-m", "app.migrations.autogenerate", "nothing changed"],
+        cwd=project_copy,
+        env=scratch_env,
+    )
 
-    written = list(VERSIONS.glob("*_nothing_changed.py"))
+    written = list(versions.glob("*_nothing_changed.py"))
     assert result.returncode == 0, result.stderr
     assert len(written) == 1
     source = written[0].read_text()

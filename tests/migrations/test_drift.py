@@ -12,7 +12,8 @@ from app.migrations.compare import compare_type
 from app.migrations.config import head_revisions
 from app.migrations.revision import current_revisions
 from app.models import metadata
-from tests.migrations.conftest import alembic, tables
+from tests.databases import tables
+from tests.migrations.migrate import alembic
 
 
 async def differences(settings: Settings, models: MetaData = metadata) -> list[Any]:

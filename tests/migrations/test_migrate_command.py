@@ -15,8 +15,8 @@ from app.migrations.revision import current_revisions
 from devstack.app_process import PROJECT_ROOT
 from devstack.servers import free_port
 from tests.credentials import HOSTILE_PASSWORD
-from tests.databases import ddl_lock_held, wait_for_ddl_lock_waiters
-from tests.migrations.conftest import MIGRATE, migrate, tables
+from tests.databases import ddl_lock_held, tables, wait_for_ddl_lock_waiters
+from tests.migrations.migrate import MIGRATE, migrate
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
 pytestmark = pytest.mark.slow

@@ -8,14 +8,14 @@ import pytest
 from sqlalchemy import text
 
 from app.core.config import Settings
-from app.db.postgres.engine import create_engine
 from app.db.postgres.retry import ATTEMPTS, WAIT_SECONDS
 from app.migrations.config import head_revisions
 from devstack.app_process import AppProcess
 from devstack.servers import PostgresServer, free_port
-from tests.budgets import PROCESS_MARGIN_SECONDS
+from tests.budgets import CONDITION_GUARD_SECONDS, PROCESS_MARGIN_SECONDS
 from tests.credentials import HOSTILE_PASSWORD
-from tests.migrations.conftest import migrate, tables
+from tests.databases import patient_engine, tables
+from tests.migrations.migrate import migrate
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
 pytestmark = pytest.mark.slow
@@ -30,7 +30,7 @@ def production(env: dict[str, str]) -> dict[str, str]:
 
 def startup_failure(app: AppProcess) -> str:
     """The one line a refused start leaves; no traceback, no password."""
-    assert app.wait_exit(timeout=30) != 0
+    assert app.wait_exit(timeout=CONDITION_GUARD_SECONDS) != 0
     output = app.output()
     lines = [line for line in output.splitlines() if "Startup failed" in line]
     assert len(lines) == 1, output
@@ -40,7 +40,7 @@ def startup_failure(app: AppProcess) -> str:
 
 
 async def execute(settings: Settings, sql: str, **params: str) -> None:
-    engine = create_engine(settings)
+    engine = patient_engine(settings)
     async with engine.begin() as connection:
         await connection.execute(text(sql), params)
     await engine.dispose()
@@ -133,7 +133,7 @@ def test_production_startup_on_a_hanging_postgres_is_one_line_in_time(
 
     line = startup_failure(app)
     # Each attempt ends at the connect timeout: a bounded wait, not a hang.
-    settings = Settings()
-    retrying = ATTEMPTS * settings.POSTGRES_CONNECT_TIMEOUT + (ATTEMPTS - 1) * WAIT_SECONDS
+    connect_timeout = Settings.model_fields["POSTGRES_CONNECT_TIMEOUT"].default
+    retrying = ATTEMPTS * connect_timeout + (ATTEMPTS - 1) * WAIT_SECONDS
     assert time.monotonic() - started < retrying + PROCESS_MARGIN_SECONDS
     assert f"is unavailable: no connection after {ATTEMPTS} attempts (TimeoutError)" in line

@@ -8,21 +8,13 @@ import sys
 
 import pytest
 
-from devstack.app_process import PROJECT_ROOT
 from devstack.servers import free_port
+from tests.commands import run_command
 from tests.containers.tools import tool
 
 
 def just(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(tool("just")), *args],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "UV": "uv"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_command([tool("just"), *args], env={**os.environ, "UV": "uv"})
 
 
 @pytest.mark.parametrize(
@@ -58,15 +50,7 @@ def without_server_settings() -> dict[str, str]:
 
 
 def run_migrations_command(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "devstack.migrations", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_command([sys.executable, "-m", "devstack.migrations", *args], env=env)
 
 
 def test_migrate_with_no_server_named_checks_the_migrations_on_a_throwaway_server() -> None:

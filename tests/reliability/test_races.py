@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from tests.reliability.conftest import Stack
+from tests.reliability.stack import Stack
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
 pytestmark = pytest.mark.slow
@@ -43,7 +43,8 @@ async def test_concurrent_deletes_of_one_id_give_exactly_one_204(
     client: httpx.AsyncClient,
 ) -> None:
     item_id = new_id()
-    await client.post("/items", json={"id": item_id, "name": "n"})
+    created = await client.post("/items", json={"id": item_id, "name": "n"})
+    assert created.status_code == 201, created.text
 
     responses = await asyncio.gather(*(client.delete(f"/items/{item_id}") for _ in range(30)))
 
@@ -54,7 +55,8 @@ async def test_concurrent_patches_and_deletes_stay_consistent(
     client: httpx.AsyncClient,
 ) -> None:
     item_id = new_id()
-    await client.post("/items", json={"id": item_id, "name": "n"})
+    created = await client.post("/items", json={"id": item_id, "name": "n"})
+    assert created.status_code == 201, created.text
     requests = [client.patch(f"/items/{item_id}", json={"name": f"p{n}"}) for n in range(20)]
     requests += [client.delete(f"/items/{item_id}") for _ in range(10)]
 

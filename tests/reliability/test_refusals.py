@@ -7,14 +7,18 @@ from pathlib import Path
 
 import pytest
 
+from app.core.config import Settings
 from app.db.postgres.retry import ATTEMPTS, WAIT_SECONDS
 from devstack.app_process import AppProcess
 from devstack.servers import wait_until
-from tests.budgets import PROCESS_MARGIN_SECONDS
+from tests.budgets import (
+    CONDITION_GUARD_SECONDS,
+    PROCESS_MARGIN_SECONDS,
+    UNAVAILABLE_WITHIN_SECONDS,
+)
 from tests.pg_proxy import ADMIN_SHUTDOWN, STARTING_UP, TOO_MANY_CLIENTS, PgProxy
-from tests.reliability.conftest import Stack
-from tests.reliability.test_outages import BUDGET_SECONDS, POSTGRES_ROUTES, call, routes_all_work
-from tests.reliability.test_startup import answers_health, startup_env
+from tests.reliability.routes import POSTGRES_ROUTES, answers_health, call, routes_all_work
+from tests.reliability.stack import Stack, startup_env
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
 pytestmark = pytest.mark.slow
@@ -59,16 +63,20 @@ def test_refused_logins_are_503_within_3_s_and_recover(
         print(f"{refusal}: {method} {path} -> {response.status_code} in {elapsed:.2f} s")
         assert response.status_code == 503, (method, path, response.text)
         assert list(response.json()) == ["detail"]
-        assert elapsed < BUDGET_SECONDS
+        assert elapsed < UNAVAILABLE_WITHIN_SECONDS
     ready, elapsed = call(app, "GET", "/health/ready")
     assert (ready.status_code, ready.json()["checks"]) == (
         503,
         {"postgres": "unavailable", "mongo": "ok"},
     )
-    assert elapsed < BUDGET_SECONDS
+    assert elapsed < UNAVAILABLE_WITHIN_SECONDS
 
     proxy.forward()
-    wait_until(lambda: routes_all_work(app, POSTGRES_ROUTES), timeout=15, what="recovery")
+    wait_until(
+        lambda: routes_all_work(app, POSTGRES_ROUTES),
+        timeout=CONDITION_GUARD_SECONDS,
+        what="recovery",
+    )
     assert call(app, "GET", "/health/ready")[0].status_code == 200
     assert "Traceback" not in app.output()
 
@@ -82,11 +90,15 @@ async def test_startup_waits_while_postgres_is_starting_up(
     app = app_behind(proxy, env, tmp_path / "app.log")
     app.start()
     try:
-        wait_until(lambda: len(proxy.logins) >= 3, timeout=10, what="three refused logins")
+        wait_until(
+            lambda: len(proxy.logins) >= 3,
+            timeout=CONDITION_GUARD_SECONDS,
+            what="three refused logins",
+        )
         assert not answers_health(app)  # still retrying: not serving yet
 
         proxy.forward()
-        app.wait_ready(timeout=10)
+        app.wait_ready(timeout=CONDITION_GUARD_SECONDS)
         assert "Startup failed" not in app.output()
         assert "Traceback" not in app.output()
     finally:
@@ -98,8 +110,14 @@ def test_startup_gives_up_after_the_retries_in_one_line(
 ) -> None:
     proxy.refuse(TOO_MANY_CLIENTS)
     app = app_behind(proxy, stack.env, tmp_path / "app.log", "syncdesk_never")
+    # Each attempt is bounded by the connect timeout, and the attempts are 500 ms apart.
+    connect_timeout = Settings.model_fields["POSTGRES_CONNECT_TIMEOUT"].default
+    retries = ATTEMPTS * connect_timeout + (ATTEMPTS - 1) * WAIT_SECONDS
     app.start()
-    status = app.wait_exit(timeout=(ATTEMPTS - 1) * WAIT_SECONDS + PROCESS_MARGIN_SECONDS)
+    try:
+        status = app.wait_exit(timeout=retries + PROCESS_MARGIN_SECONDS)
+    finally:
+        app.terminate()  # a process past its budget must not outlive the test
 
     output = app.output()
     assert status != 0

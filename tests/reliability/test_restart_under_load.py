@@ -12,14 +12,14 @@ import httpx
 import pytest
 
 from devstack.servers import wait_until
-from tests.reliability.conftest import Stack
+from tests.budgets import CONDITION_GUARD_SECONDS
+from tests.reliability.stack import Stack
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
 pytestmark = pytest.mark.slow
 
 CLIENTS = 16
 DOWN_SECONDS = 3.0  # how long the server stays stopped: the scenario, not a readiness wait
-WRITES_BACK_WITHIN_SECONDS = 10.0
 EXPECTED_STATUSES = {200, 201, 503}
 
 
@@ -60,7 +60,7 @@ def restart(stack: Stack, how: signal.Signals, load: Load) -> float:
     back = time.monotonic()
     wait_until(
         lambda: load.created_since(back),
-        timeout=WRITES_BACK_WITHIN_SECONDS,
+        timeout=CONDITION_GUARD_SECONDS,
         what=f"a write after the restart ({how.name})",
     )
     return time.monotonic() - back
@@ -89,11 +89,17 @@ def test_writes_through_fast_and_immediate_restarts_lose_nothing(stack: Stack) -
     for client in clients:
         client.start()
     try:
-        wait_until(lambda: len(load.created) >= 100, timeout=30, what="100 writes before")
+        wait_until(
+            lambda: len(load.created) >= 100, timeout=CONDITION_GUARD_SECONDS, what="100 writes"
+        )
         fast = restart(stack, signal.SIGINT, load)
         immediate = restart(stack, signal.SIGQUIT, load)
         after = len(load.created)
-        wait_until(lambda: len(load.created) >= after + 100, timeout=30, what="100 writes after")
+        wait_until(
+            lambda: len(load.created) >= after + 100,
+            timeout=CONDITION_GUARD_SECONDS,
+            what="100 writes after the restarts",
+        )
     finally:
         load.stop.set()
         for client in clients:

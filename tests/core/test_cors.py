@@ -14,12 +14,8 @@ FRONT_END = "https://app.example.com"
 OTHER = "https://evil.example.net"
 ClientFor = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Settings read the environment: these tests start from none of ours."""
-    for name in Settings.model_fields:
-        monkeypatch.delenv(name, raising=False)
+# Settings read the environment: these tests start from none of ours.
+pytestmark = pytest.mark.usefixtures("clean_environment")
 
 
 @pytest.fixture

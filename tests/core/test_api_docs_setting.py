@@ -1,7 +1,5 @@
 """API_DOCS: /docs, /redoc and /openapi.json, on except in production unless set."""
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
@@ -10,14 +8,8 @@ from app.main import create_app
 
 DOCS_PATHS = ("/docs", "/redoc", "/openapi.json")
 
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Settings read the environment: these tests start from none of ours."""
-    for name in Settings.model_fields:
-        monkeypatch.delenv(name, raising=False)
-    yield
-    get_settings.cache_clear()
+# Settings read the environment: these tests start from none of ours.
+pytestmark = pytest.mark.usefixtures("clean_environment")
 
 
 async def docs_statuses(monkeypatch: pytest.MonkeyPatch, **env: str) -> list[int]:
