@@ -14,6 +14,7 @@ from app.core.config import Settings
 from app.db import close_postgres_db, init_postgres_db
 from app.db.exceptions import DatabaseUnavailableError
 from app.db.postgres.engine import get_engine
+from app.db.postgres.failures import DriverConnectionError
 from app.db.postgres.init_db import MAINTENANCE_DATABASE
 from app.db.postgres.retry import ATTEMPTS, WAIT_SECONDS
 from devstack.app_process import AppProcess
@@ -155,7 +156,9 @@ async def test_init_gives_up_after_ten_attempts_naming_the_server(settings: Sett
     )
     assert "no connection after 10 attempts (ConnectionRefusedError)" in message
     assert settings.POSTGRES_PASSWORD.get_secret_value() not in message
-    assert isinstance(caught.value.__cause__, ConnectionRefusedError)  # the original error
+    # The driver's original error, chained under the marker for a driver failure.
+    assert isinstance(caught.value.__cause__, DriverConnectionError)
+    assert isinstance(caught.value.__cause__.__cause__, ConnectionRefusedError)
 
 
 @pytest.fixture

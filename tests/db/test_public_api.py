@@ -10,6 +10,7 @@ def test_public_api_is_exactly_the_documented_names() -> None:
     assert set(app.db.__all__) == {
         "Base",
         "MongoSessionDep",
+        "PgReadSessionDep",
         "PgSessionDep",
         "close_postgres_db",
         "init_postgres_db",
@@ -20,6 +21,7 @@ def test_public_api_is_exactly_the_documented_names() -> None:
 def test_each_public_name_is_the_object_of_its_module() -> None:
     assert app.db.Base is base.Base
     assert app.db.PgSessionDep is dependencies.PgSessionDep
+    assert app.db.PgReadSessionDep is dependencies.PgReadSessionDep
     assert app.db.MongoSessionDep is mongo_dependencies.MongoSessionDep
     assert app.db.init_postgres_db is init_db.init_postgres_db
     assert app.db.close_postgres_db is init_db.close_postgres_db
