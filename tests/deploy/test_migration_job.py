@@ -7,7 +7,7 @@ import pytest
 from app.migrations.config import head_revisions
 from app.migrations.revision import current_revisions
 from devstack.manifests import Resource, container
-from tests.deploy.conftest import Addresses, StartPod, served_here, settings_of
+from tests.deploy.local_cluster import Addresses, StartPod, served_here, settings_of
 from tests.deploy.pod import Pod
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.

@@ -11,7 +11,14 @@ import pytest
 from devstack.manifests import Resource, environment, workload
 from devstack.servers import MongoServer, PostgresServer
 from tests.db.pgbouncer import pgbouncer_binary, running_pgbouncer
-from tests.deploy.conftest import Addresses, address, database_on, past_startup, pods_on, run_job
+from tests.deploy.local_cluster import (
+    Addresses,
+    address,
+    database_on,
+    past_startup,
+    pods_on,
+    run_job,
+)
 
 BINARY = pgbouncer_binary()
 pytestmark = [

@@ -13,7 +13,7 @@ import pytest
 
 from devstack.manifests import Resource, container, pod_spec
 from devstack.servers import MongoServer, PostgresServer, wait_until
-from tests.deploy.conftest import (
+from tests.deploy.local_cluster import (
     Addresses,
     StartPod,
     database_on,
