@@ -15,7 +15,7 @@ from pathlib import Path
 
 import psutil
 
-from devstack.app_process import ServingProcess
+from devstack.app_process import PROJECT_ROOT, ServingProcess
 from devstack.manifests import Resource, container, pod_spec
 from devstack.servers import free_port, wait_until
 from tests.containers.tools import tool
@@ -27,7 +27,21 @@ set -eu
 for target in $(awk '{{print $2}}' /proc/self/mounts); do
     case "$target" in {RUNTIME_MOUNTS}) ;; *) mount -o remount,bind,ro "$target" ;; esac
 done
-for writable in $WRITABLE; do mount -t tmpfs -o size=64m,mode=1777 emptydir "$writable"; done
+for writable in $WRITABLE; do
+    case "$CODE/" in
+        "$writable"/*)
+            # The checkout (the image's /app here) lies under this path, as in a clone in /tmp:
+            # keep it visible, read-only, through the directory opened before the tmpfs hides it.
+            exec 3<"$CODE"
+            mount -t tmpfs -o size=64m,mode=1777 emptydir "$writable"
+            mkdir -p "$CODE"
+            mount --no-canonicalize --bind /proc/self/fd/3 "$CODE"
+            mount -o remount,bind,ro "$CODE"
+            exec 3<&-
+            ;;
+        *) mount -t tmpfs -o size=64m,mode=1777 emptydir "$writable" ;;
+    esac
+done
 exec "$@"
 """
 
@@ -57,7 +71,10 @@ def sandboxed(argv: list[str], writable: list[str]) -> list[str]:
     user = [] if os.geteuid() == 0 else ["--user", "--map-root-user"]
     unshare = ["unshare", *user, "--mount", "--propagation", "private", "--pid", "--fork",
                "--mount-proc", "--kill-child"]  # fmt: skip
-    script = f"WRITABLE={shlex.quote(' '.join(writable))}\n{SANDBOX}"
+    script = (
+        f"WRITABLE={shlex.quote(' '.join(writable))}\nCODE={shlex.quote(str(PROJECT_ROOT))}\n"
+        f"{SANDBOX}"
+    )
     return [*unshare, "sh", "-c", script, "sh", *argv]
 
 
