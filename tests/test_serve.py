@@ -25,6 +25,7 @@ from tests.in_flight import finish_request, open_in_flight
 pytestmark = pytest.mark.slow
 
 WORKERS = 2
+STARTED = "Application startup complete."
 
 
 class Served(ServingProcess):
@@ -55,11 +56,17 @@ class Served(ServingProcess):
 
 @contextmanager
 def serving(env: dict[str, str], log_path: Path, workers: int = WORKERS) -> Iterator[Served]:
-    """The serving command, answering `/health`; stopped afterwards."""
+    """The serving command, every worker started; stopped afterwards.
+
+    `/health` answers as soon as one worker is up, while another may still be starting (and,
+    in development, recreating the tables the first one serves).
+    """
     server = Served(env, log_path, workers)
     server.start()
     try:
         server.wait_answering(f"{server.url}/health")
+        wait_until(lambda: server.output().count(STARTED) == workers,
+                   timeout=CONDITION_GUARD_SECONDS, what="every worker started")  # fmt: skip
         yield server
     finally:
         server.terminate()
