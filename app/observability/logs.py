@@ -18,6 +18,9 @@ ACCESS_FIELDS = ("method", "route", "status", "duration_ms")
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error")
 UVICORN_ACCESS_LOGGER = "uvicorn.access"
 HANDLER_NAME = "syncdesk"
+# SQLAlchemy names a pool's logger after the pool class's module: the metered pool's would sit
+# under "app" and show the INFO lines SQLAlchemy keeps quiet under "sqlalchemy.pool".
+POOL_LOGGER = "app.observability.pools"
 
 
 class RequestIdFilter(logging.Filter):
@@ -79,6 +82,7 @@ def configure_logging(settings: Settings) -> None:
         root.addHandler(handler)
     handler.setFormatter(JsonFormatter() if settings.log_format == "json" else TextFormatter())
     logging.getLogger("app").setLevel(logging.INFO)
+    logging.getLogger(POOL_LOGGER).setLevel(logging.WARNING)
     for name in UVICORN_LOGGERS:
         _through_root(logging.getLogger(name))
     access = logging.getLogger(UVICORN_ACCESS_LOGGER)
