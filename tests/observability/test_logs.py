@@ -109,7 +109,7 @@ def test_every_line_is_a_json_object_and_uvicorns_access_line_is_replaced(
 )
 def test_hostile_request_id_is_replaced_not_echoed(json_log_app: AppProcess, hostile: str) -> None:
     response = httpx.get(
-        f"{json_log_app.url}/health", headers={"X-Request-ID": hostile.encode("utf-8")}
+        f"{json_log_app.url}/health", headers={b"X-Request-ID": hostile.encode("utf-8")}
     )
     request_id = response.headers["X-Request-ID"]
     wait_for_line(json_log_app, request_id)

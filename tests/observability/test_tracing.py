@@ -55,7 +55,7 @@ async def test_each_postgres_statement_is_a_span_under_the_request_span(
     ]
     assert request.name == "POST /items"
     assert descends_from(insert, request, finished)
-    assert (insert.attributes or {})["db.query.text"].startswith("INSERT INTO items")
+    assert str((insert.attributes or {})["db.query.text"]).startswith("INSERT INTO items")
 
 
 async def test_each_mongo_command_is_a_span_under_the_request_span(
