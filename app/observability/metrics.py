@@ -34,6 +34,7 @@ class Metrics:
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.registry = registry
+        self._request_children: dict[tuple[str, str, int], Histogram] = {}
         # Its `_count` series is the request count: one write per request instead of two.
         self.request_duration = Histogram(
             "syncdesk_http_request_duration_seconds",
@@ -92,8 +93,12 @@ class Metrics:
 
     def observe_request(self, *, method: str, route: str, status: int, seconds: float) -> None:
         """Record one finished request."""
-        method = method if method in KNOWN_METHODS else OTHER_METHOD
-        self.request_duration.labels(method, route, str(status)).observe(seconds)
+        key = (method if method in KNOWN_METHODS else OTHER_METHOD, route, status)
+        # `labels()` validates and locks on every call; the children are few and kept here.
+        if (child := self._request_children.get(key)) is None:
+            child = self.request_duration.labels(key[0], route, str(status))
+            self._request_children[key] = child
+        child.observe(seconds)
 
     def count_unavailable(self, database: str) -> None:
         """Count a 503 for the database `DatabaseUnavailableError.database` names."""
