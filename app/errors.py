@@ -16,6 +16,7 @@ from app.db.exceptions import (
     ResourceAlreadyExistsError,
     ResourceNotFoundError,
 )
+from app.observability.metrics import get_metrics
 
 # Looked up along the error's class hierarchy, so a subclass (`NoteNotFound(ResourceNotFoundError)`)
 # keeps its parent's status.
@@ -44,6 +45,8 @@ class AsciiJSONResponse(JSONResponse):
 async def database_error_handler(request: Request, exc: Exception) -> JSONResponse:
     """404, 409 or 503 with the error's message as `detail`."""
     error = cast(DatabaseError, exc)
+    if isinstance(error, DatabaseUnavailableError):
+        get_metrics().count_unavailable(error.database)
     return JSONResponse({"detail": str(error)}, status_code=status_for(error))
 
 

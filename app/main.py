@@ -19,7 +19,7 @@ from app.core.config import (
     ensure_production_ready,
     get_settings,
 )
-from app.core.logs import log_database_locations, show_info_lines
+from app.core.logs import log_database_locations
 from app.core.startup import OneLineStartupErrors, StartupError
 from app.db import close_postgres_db, init_postgres_db, mongo_db
 from app.db.exceptions import DatabaseError
@@ -28,6 +28,13 @@ from app.events.repository import create_indexes as create_event_indexes
 from app.events.router import router as events_router
 from app.health.router import router as health_router
 from app.items.router import router as items_router
+from app.observability.logs import configure_logging
+from app.observability.metrics import get_metrics, mark_worker_stopped
+from app.observability.metrics import router as metrics_router
+from app.observability.middleware import RequestObservation
+
+# Probes and scrapes, every few seconds from every replica: no request spans for them.
+UNTRACED_PATHS = frozenset({"/health", "/health/ready", "/metrics"})
 
 # The default (700) collects many times a second under load, each time walking every object
 # of the requests in flight: about 5 % of a busy worker's CPU, for garbage that is rarely cyclic.
@@ -49,7 +56,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     Development recreates the tables; production only checks that the migrations have run.
     """
     settings = get_settings()
-    show_info_lines()
     log_database_locations(settings)
     try:
         ensure_production_ready(settings)
@@ -67,6 +73,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         await mongo_db.disconnect()
         await close_postgres_db()
+        mark_worker_stopped()
 
 
 async def ensure_migrated(settings: Settings) -> None:
@@ -83,9 +90,13 @@ async def ensure_migrated(settings: Settings) -> None:
 def create_app() -> FastAPI:
     """Build the app; settings are read here, not at import."""
     settings = get_settings()
+    configure_logging(settings)
     app = FastAPI(
         title="syncdesk",
         lifespan=lifespan,
+        # FastAPI's own OpenTelemetry: request spans once a tracer provider is configured (by
+        # FASTAPI_OTEL_AUTO_CONFIGURE and OTEL_* at startup, see docs/observability.md).
+        telemetry={"exclude": lambda scope: scope.get("path") in UNTRACED_PATHS},
         # With the API docs off there is no schema, and `add_api_docs` adds no pages.
         openapi_url="/openapi.json" if settings.api_docs else None,
         docs_url=None,  # served by `add_api_docs`, from the app rather than a CDN
@@ -94,6 +105,8 @@ def create_app() -> FastAPI:
     add_api_docs(app)
     for router in (health_router, items_router, events_router):
         app.include_router(router)
+    if settings.METRICS:
+        app.include_router(metrics_router)
     add_error_handlers(app)
     app.add_middleware(RequestBodyLimit, max_bytes=settings.MAX_BODY_BYTES)
     if settings.cors_origins:
@@ -105,4 +118,8 @@ def create_app() -> FastAPI:
             allow_headers=["*"],
         )
     app.add_middleware(OneLineStartupErrors)
+    if settings.METRICS or settings.ACCESS_LOG:
+        # Added last, so it runs first: its access line and timing cover every other layer.
+        metrics = get_metrics() if settings.METRICS else None
+        app.add_middleware(RequestObservation, metrics=metrics, access_log=settings.ACCESS_LOG)
     return app

@@ -1,21 +1,31 @@
 """Serve the app for production: `python -m app.serve [--host HOST] [--port PORT]`.
 
 uvicorn runs `WEB_CONCURRENCY` worker processes (one per CPU unless set) without reload, and
-trusts X-Forwarded-* headers only from `FORWARDED_ALLOW_IPS`. SIGTERM closes the listening
+trusts X-Forwarded-* headers only from `FORWARDED_ALLOW_IPS`. Its own lines and the workers' share
+the app's log format. With several workers and metrics on, the workers write their metrics to
+`PROMETHEUS_MULTIPROC_DIR` (a temporary directory unless set), emptied here first: counts left by
+an earlier run would be added to this one's. SIGTERM closes the listening
 socket (new connections are refused), lets the requests in flight finish, closes each worker's
 database clients and exits.
 """
 
 import argparse
 import os
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import uvicorn
 from pydantic import ValidationError
 from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
 
-from app.core.config import get_settings
+from app.core.config import Settings, get_settings
+from app.observability.logs import configure_logging
+from app.observability.metrics import MULTIPROCESS_DIR_VARIABLE
 
 APP_FACTORY = "app.main:create_app"
 
@@ -66,6 +76,26 @@ def serve(config: uvicorn.Config) -> int:
     return STARTUP_FAILURE if failed else 0
 
 
+@contextmanager
+def metrics_directory(settings: Settings, workers: int) -> Iterator[None]:
+    """An empty `PROMETHEUS_MULTIPROC_DIR` for the workers' metrics while they run, when
+    there are several workers (or the variable names one); a temporary one is removed after."""
+    named = os.environ.get(MULTIPROCESS_DIR_VARIABLE)
+    if not settings.METRICS or (not named and workers == 1):
+        yield
+        return
+    directory = Path(named) if named else Path(tempfile.mkdtemp(prefix="syncdesk-metrics-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    os.environ[MULTIPROCESS_DIR_VARIABLE] = str(directory)  # inherited by the workers
+    try:
+        yield
+    finally:
+        if not named:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run uvicorn with the workers and trusted proxies the settings name."""
     args = parse_args(argv)
@@ -73,16 +103,21 @@ def main(argv: list[str] | None = None) -> None:
         settings = get_settings()
     except ValidationError as exc:
         sys.exit(f"Invalid settings: {exc}")
+    configure_logging(settings)
+    workers = settings.WEB_CONCURRENCY or available_cpus()
     config = uvicorn.Config(
         APP_FACTORY,
         factory=True,
         host=args.host,
         port=args.port,
-        workers=settings.WEB_CONCURRENCY or available_cpus(),
+        workers=workers,
         proxy_headers=True,
         forwarded_allow_ips=settings.FORWARDED_ALLOW_IPS,
+        log_config=None,  # the app's configuration, above and in each worker's `create_app`
     )
-    sys.exit(serve(config))
+    with metrics_directory(settings, workers):
+        status = serve(config)
+    sys.exit(status)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@ the events routes on each Mongo driver against a bare `AsyncMongoClient` route, 
 
 Throwaway servers, one uvicorn worker per app (two in the workers rows; uvloop + httptools,
 access log and SQL echo off), wrk with 32 connections, interleaved rounds; ratios are medians of
-per-round ratios. BENCH_ROUTES picks the tables (`items,sessions,events` by default).
+per-round ratios. BENCH_ROUTES picks the tables (`items,sessions,events,observability` by
+default). Logs, metrics and tracing are off except in the observability table, which measures them.
 """
 
 import asyncio
@@ -24,13 +25,14 @@ import psutil
 from app.core.config import Settings
 from app.db import init_postgres_db
 from bench import events
+from bench.otlp_sink import running_sink
 from bench.wrk import CONNECTIONS, WrkResult, require_wrk, run_wrk
 from devstack.app_process import APP_FACTORY, AppProcess
 from devstack.servers import running_servers
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
-TABLES = os.environ.get("BENCH_ROUTES", "items,sessions,events").split(",")
+TABLES = os.environ.get("BENCH_ROUTES", "items,sessions,events,observability").split(",")
 SEED_ROWS = 10_000
 PAGINATION_ROWS = 1_000_050
 UVICORN_ARGS = (
@@ -78,10 +80,11 @@ class Bench:
         *,
         workers: int = 1,
         factory: bool = True,
+        settings: dict[str, str] | None = None,
         **extra_env: str,
     ) -> AppProcess:
         app = AppProcess(
-            env={**self.env, **extra_env},
+            env={**self.env, **(settings or {}), **extra_env},
             log_path=self.workdir / f"{name}.log",
             uvicorn_args=(*UVICORN_ARGS, "--workers", str(workers)),
             target=target,
@@ -208,6 +211,46 @@ def compare_echo(bench: Bench, path: str) -> dict[str, Measured]:
             "echo on": bench.start(APP_FACTORY, "echo-on", POSTGRES_ECHO="true"),
         },
     )
+
+
+# Production's defaults (ENVIRONMENT=production would also refuse the bench's passwords).
+PRODUCTION_OBSERVABILITY = {"LOG_FORMAT": "json", "ACCESS_LOG": "true", "METRICS": "true"}
+
+
+def compare_observability(bench: Bench) -> str:
+    """GET /items/{id} with logs, metrics and tracing off, with production's defaults (JSON
+    access lines, metrics), and with every request traced and exported; a table."""
+    route = "GET /items/{id}"
+    with running_sink() as sink:
+        tracing = {
+            **PRODUCTION_OBSERVABILITY,
+            "FASTAPI_OTEL_AUTO_CONFIGURE": "true",
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": sink.traces_endpoint,
+            "OTEL_SERVICE_NAME": "syncdesk-bench",
+        }
+        results = compare_servers(
+            bench,
+            ROUTES[route],
+            {
+                "off": bench.start(APP_FACTORY, "observability-off"),
+                "defaults": bench.start(
+                    APP_FACTORY, "production", settings=PRODUCTION_OBSERVABILITY
+                ),
+                "tracing": bench.start(APP_FACTORY, "tracing", settings=tracing),
+            },
+        )
+        exports = sink.exports
+    off = results["off"]
+    lines = [
+        "| route | app with | req/s | p50 ms | p99 ms | CPU µs/req | ratio | errors | reconnects |",
+        "|" + "---|" * 9,
+        row(route, "logs, metrics, tracing off", off, "1.00"),
+        row(route, "production defaults: JSON access lines, metrics", results["defaults"],
+            f"{ratio(results['defaults'], off):.2f} of off"),
+        row(route, "and every request traced (OTLP export)", results["tracing"],
+            f"{ratio(results['tracing'], off):.2f} of off"),
+    ]  # fmt: skip
+    return "\n".join(lines) + f"\n\n{exports} OTLP trace exports received from the traced app."
 
 
 def compare_read_sessions(bench: Bench) -> str:
@@ -354,6 +397,9 @@ def main() -> None:
             "POSTGRES_DB": "syncdesk_bench",
             "MONGO_DB": "syncdesk_bench",
             "POSTGRES_ECHO": "false",
+            # Measured in their own table; off elsewhere, so the other rows keep their meaning.
+            "ACCESS_LOG": "false",
+            "METRICS": "false",
         }
         bench = Bench(env, Path(workdir))
         settings = Settings(_env_file=None, **{**env, "ENVIRONMENT": "development"})  # type: ignore[arg-type]
@@ -370,6 +416,8 @@ def main() -> None:
             print(f"\nEvents ({mongo.kind}):\n{events.table(by_driver)}\n", flush=True)
         if "sessions" in TABLES:
             print(f"\nRead sessions:\n{compare_read_sessions(bench)}\n", flush=True)
+        if "observability" in TABLES:
+            print(f"\nObservability:\n{compare_observability(bench)}\n", flush=True)
         if "items" not in TABLES:
             return
         measured, memory_mb = compare_routes(bench)

@@ -15,6 +15,7 @@ from app.core.database_urls import mongo_url_parts, parse_postgres_url
 
 Environment = Literal["development", "test", "production"]
 MongoDriver = Literal["motor", "pymongo"]
+LogFormat = Literal["text", "json"]
 
 ENV_FILE_VARIABLE = "ENV_FILE"
 
@@ -176,6 +177,20 @@ class Settings(BaseSettings):
         description="Serve /docs, /redoc and /openapi.json; empty: on except in production.",
     )
 
+    LOG_FORMAT: LogFormat | None = Field(
+        default=None,
+        description="Log lines as `text` or `json` (one object a line, for log collectors); "
+        "empty: json in production, text elsewhere.",
+    )
+    ACCESS_LOG: bool = Field(
+        default=True,
+        description="One line per request: method, route template, status, duration, request id.",
+    )
+    METRICS: bool = Field(
+        default=True,
+        description="Serve Prometheus metrics at /metrics (docs/observability.md).",
+    )
+
     @field_validator("CORS_ORIGINS")
     @classmethod
     def _origins_are_bare(cls, origins: list[str] | None) -> list[str] | None:
@@ -204,6 +219,13 @@ class Settings(BaseSettings):
         if self.API_DOCS is not None:
             return self.API_DOCS
         return self.ENVIRONMENT != "production"
+
+    @property
+    def log_format(self) -> LogFormat:
+        """How log lines are written: the explicit setting, else json in production only."""
+        if self.LOG_FORMAT is not None:
+            return self.LOG_FORMAT
+        return "json" if self.ENVIRONMENT == "production" else "text"
 
     @model_validator(mode="after")
     def _take_parts_from_urls(self) -> Self:

@@ -1,20 +1,10 @@
-"""The app's own log lines: where each database is, as startup facts; never a password."""
+"""The app's own startup lines: where each database is; never a password."""
 
 import logging
 
 from app.core.config import Settings
 
 logger = logging.getLogger("app")
-
-
-def show_info_lines() -> None:
-    """Print the app's INFO lines on stderr, unless the host process configured logging itself."""
-    if logger.handlers or logging.getLogger().handlers:
-        return
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))  # uvicorn's look
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
 
 
 def log_database_locations(settings: Settings) -> None:

@@ -9,6 +9,7 @@ from app.migrations.revision import current_revisions
 from devstack.manifests import Resource, container
 from tests.deploy.local_cluster import Addresses, StartPod, served_here, settings_of
 from tests.deploy.pod import Pod
+from tests.log_lines import message
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
 pytestmark = pytest.mark.slow
@@ -62,8 +63,10 @@ async def test_web_pod_before_the_job_exits_3_naming_it_then_serves_once_it_ran(
 
     assert await exit_status(early) == STARTUP_FAILURE
     (line,) = [line for line in early.output().splitlines() if "Startup failed" in line]
-    assert line.endswith(f"run `just migrate` (in the image: `{' '.join(job_command(job))}`), "
-                         "then start the app")  # fmt: skip
+    command = " ".join(job_command(job))
+    assert message(line).endswith(
+        f"run `just migrate` (in the image: `{command}`), then start the app"
+    )
 
     assert await exit_status(start_pod(job, empty_database)) == 0
     restarted = start_pod(deployment, empty_database)  # the kubelet's restart, with back-off

@@ -15,6 +15,7 @@ from devstack.servers import PostgresServer, free_port
 from tests.budgets import CONDITION_GUARD_SECONDS, PROCESS_MARGIN_SECONDS
 from tests.credentials import HOSTILE_PASSWORD
 from tests.databases import patient_engine, tables
+from tests.log_lines import message
 from tests.migrations.migrate import migrate
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
@@ -29,14 +30,14 @@ def production(env: dict[str, str]) -> dict[str, str]:
 
 
 def startup_failure(app: AppProcess) -> str:
-    """The one line a refused start leaves; no traceback, no password."""
+    """The message of the one line a refused start leaves; no traceback, no password."""
     assert app.wait_exit(timeout=CONDITION_GUARD_SECONDS) != 0
     output = app.output()
     lines = [line for line in output.splitlines() if "Startup failed" in line]
     assert len(lines) == 1, output
     assert "Traceback" not in output, output
     assert HOSTILE_PASSWORD not in output, output
-    return lines[0]
+    return message(lines[0])
 
 
 async def execute(settings: Settings, sql: str, **params: str) -> None:

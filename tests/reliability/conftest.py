@@ -35,6 +35,18 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 @pytest.fixture(scope="session")
+def json_log_stack_app(stack: Stack) -> Iterator[AppProcess]:
+    """The app on the stack's servers and tables, writing production's JSON log lines (SQL
+    echo still on)."""
+    env = {**stack.env, "ENVIRONMENT": "test", "LOG_FORMAT": "json"}
+    app = AppProcess(env=env, log_path=stack.app.log_path.with_name("app-json.log"))
+    app.start()
+    app.wait_ready()
+    yield app
+    app.terminate()
+
+
+@pytest.fixture(scope="session")
 def mongo_app(stack: Stack, mongo_driver: MongoDriver) -> Iterator[AppProcess]:
     """The app on the stack's servers and tables, on one Mongo driver."""
     env = {**stack.env, "ENVIRONMENT": "test", "MONGO_DRIVER": mongo_driver}

@@ -9,13 +9,15 @@ import warnings
 from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorCollection, AsyncIOMotorDatabase
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
 from app.core.config import MongoDriver, Settings, get_settings
 from app.db.exceptions import DatabaseUnavailableError
+from app.observability.database_spans import CommandSpans
+from app.observability.pools import MongoPoolMetrics
 
 MongoDocument = dict[str, Any]
 # Motor ships no type hints, so mypy checks code against PyMongo's async API: write code
@@ -33,11 +35,17 @@ CLIENT_CLASSES: dict[MongoDriver, type[MongoClient]] = {
 def create_client(settings: Settings) -> MongoClient:
     """A client of the `MONGO_DRIVER` driver; it connects on first use."""
     client_class = CLIENT_CLASSES[settings.MONGO_DRIVER]
+    listeners: list[monitoring.CommandListener | monitoring.ConnectionPoolListener] = [
+        CommandSpans()
+    ]
+    if settings.METRICS:
+        listeners.append(MongoPoolMetrics())
     return client_class(
         settings.mongo_database_url,
         # One budget for each operation, retries and server selection included.
         timeoutMS=settings.MONGO_TIMEOUT_MS,
         tz_aware=True,
+        event_listeners=listeners,
     )
 
 

@@ -22,6 +22,8 @@ from sqlalchemy.pool import NullPool
 from app.core.config import Settings, get_settings
 from app.db.postgres.failures import DriverConnectionError
 from app.db.postgres.tls import ssl_argument
+from app.observability.database_spans import trace_statements
+from app.observability.pools import MeteredPool
 
 async_session = async_sessionmaker(class_=AsyncSession, autoflush=False, expire_on_commit=False)
 
@@ -96,12 +98,17 @@ def hide_autocommit_bookkeeping() -> None:
     logging.getLogger("sqlalchemy.engine.Engine").addFilter(_ECHO_FILTER)
 
 
-def create_engine(settings: Settings, url: URL | None = None) -> AsyncEngine:
-    """An engine configured from settings; `url` points it at another database."""
+def create_engine(
+    settings: Settings, url: URL | None = None, *, metered: bool = False
+) -> AsyncEngine:
+    """An engine configured from settings; `url` points it at another database; `metered`
+    writes its pool's figures to the metrics (the app's own engine, one per process)."""
+    options = {"poolclass": MeteredPool} if metered else {}
     return _configured(
         create_async_engine(
             url or settings.postgres_database_url,
             echo=settings.postgres_echo,
+            **options,
             pool_size=settings.POSTGRES_POOL_SIZE,
             max_overflow=settings.POSTGRES_MAX_OVERFLOW,
             pool_recycle=settings.POSTGRES_POOL_RECYCLE,
@@ -141,6 +148,7 @@ def create_one_off_engine(
 def _configured(engine: AsyncEngine) -> AsyncEngine:
     hide_autocommit_bookkeeping()
     event.listen(engine.sync_engine, "handle_error", _mark_failures_while_executing)
+    trace_statements(engine)
     return engine
 
 
@@ -148,7 +156,8 @@ def get_engine() -> AsyncEngine:
     """The process's engine; `async_session` is bound to it on first call."""
     global _engine
     if _engine is None:
-        _engine = create_engine(get_settings())
+        settings = get_settings()
+        _engine = create_engine(settings, metered=settings.METRICS)
         async_session.configure(bind=_engine)
     return _engine
 
