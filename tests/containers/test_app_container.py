@@ -232,14 +232,17 @@ async def test_runtime_image_left_to_its_defaults_is_production_and_drops_no_tab
     database = settings.model_copy(update={"POSTGRES_DB": scratch_env["POSTGRES_DB"]})
     await create_postgres_database(settings, database.POSTGRES_DB)
     await execute(database, "CREATE TABLE items AS SELECT 'kept' AS id")
-    env = {name: value for name, value in scratch_env.items() if name != "ENVIRONMENT"}
+    env = container_env(**scratch_env)
+    del env["ENVIRONMENT"]  # not set by whoever runs the image: the image's own default applies
     env |= stages()["runtime"].env
-    app = ServingProcess(
-        on_port(stages()["runtime"].command, free_port()), container_env(**env), tmp_path / "log"
-    )
+    app = ServingProcess(on_port(stages()["runtime"].command, free_port()), env, tmp_path / "log")
     app.start()
+    try:
+        status = await asyncio.to_thread(app.wait_exit, 30)
+    finally:
+        app.terminate()  # a process that did not stop by itself must not outlive the test
 
-    assert await asyncio.to_thread(app.wait_exit, 30) == 3
+    assert status == 3
     assert "behind this code's" in app.output()
     assert await fetch_ids(database) == ["kept"]
 
