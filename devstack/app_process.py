@@ -47,9 +47,14 @@ class ServingProcess:
         )
 
     def wait_exit(self, timeout: float) -> int:
-        """Wait for the process to end and return its exit status."""
+        """Wait for the process to end and return its exit status; one still running after
+        `timeout` s is stopped before the `TimeoutExpired` is raised, so it outlives no test."""
         assert self.process is not None
-        return self.process.wait(timeout)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.terminate()
+            raise
 
     def terminate(self, timeout: float = 15.0) -> int:
         """SIGTERM, as `docker stop` sends, then SIGKILL to its group after `timeout` s."""
