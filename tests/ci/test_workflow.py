@@ -52,3 +52,10 @@ def test_ci_lints_before_it_tests() -> None:
     assert steps.index(["python3 -m uv run --locked just lint"]) < steps.index(
         [readme_test_command()]
     )
+
+
+def test_the_readme_shows_every_check_ci_runs_word_for_word() -> None:
+    checks = [step[0] for step in ci_run_steps() if step[0].startswith("python3 -m uv run")]
+
+    assert checks
+    assert all(f"\n{check}\n" in README.read_text() for check in checks), checks
