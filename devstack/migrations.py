@@ -16,11 +16,8 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import text
-
-from app.core.config import Settings, get_settings
-from app.db.postgres.engine import create_one_off_engine
-from app.db.postgres.init_db import DDL_TIMEOUT_SECONDS, MAINTENANCE_DATABASE
+from app.core.config import get_settings
+from app.db.postgres.init_db import create_database
 from app.migrations import __main__ as migrate
 from app.migrations import autogenerate
 from devstack.servers import PostgresServer
@@ -33,14 +30,14 @@ def main(argv: list[str]) -> int:
     """Run the migration command `argv` names; its exit status."""
     match argv:
         case ["upgrade"]:
-            with configured_or_throwaway(create_database=True) as throwaway:
+            with configured_or_throwaway(with_database=True) as throwaway:
                 status = migrate.main()
                 if throwaway and status == 0:
                     print("The migrations apply cleanly. To migrate your database, set "
                           "POSTGRES_HOST (or POSTGRES_URL) and its credentials.")  # fmt: skip
                 return status
         case ["revision", message]:
-            with configured_or_throwaway(create_database=False):
+            with configured_or_throwaway(with_database=False):
                 return autogenerate.main(message)
         case _:
             print(USAGE, file=sys.stderr)
@@ -48,7 +45,7 @@ def main(argv: list[str]) -> int:
 
 
 @contextmanager
-def configured_or_throwaway(*, create_database: bool) -> Iterator[bool]:
+def configured_or_throwaway(*, with_database: bool) -> Iterator[bool]:
     """The settings' server; else a throwaway one for the block (yields whether it is)."""
     if SERVER_SETTINGS & get_settings().model_fields_set:
         yield False
@@ -59,28 +56,12 @@ def configured_or_throwaway(*, create_database: bool) -> Iterator[bool]:
     try:
         os.environ.update(server.env())
         get_settings.cache_clear()
-        if create_database:
-            asyncio.run(_create_database(get_settings()))
+        if with_database:
+            asyncio.run(create_database(get_settings().model_copy(update={"POSTGRES_ECHO": False})))
         yield True
     finally:
         server.remove()
         get_settings.cache_clear()
-
-
-async def _create_database(settings: Settings) -> None:
-    engine = create_one_off_engine(
-        settings,
-        settings.postgres_url_for(MAINTENANCE_DATABASE),
-        command_timeout=DDL_TIMEOUT_SECONDS,
-        isolation_level="AUTOCOMMIT",
-        echo=False,
-    )
-    try:
-        async with engine.connect() as connection:
-            name = connection.dialect.identifier_preparer.quote_identifier(settings.POSTGRES_DB)
-            await connection.execute(text(f"CREATE DATABASE {name}"))
-    finally:
-        await engine.dispose()
 
 
 if __name__ == "__main__":

@@ -270,6 +270,11 @@ class Settings(BaseSettings):
         return f"{self.POSTGRES_HOST}:{self.POSTGRES_PORT}/{self.POSTGRES_DB}"
 
     @property
+    def postgres_server(self) -> str:
+        """How messages name the database: `PostgreSQL at host:port/db`, never a credential."""
+        return f"PostgreSQL at {self.postgres_location}"
+
+    @property
     def postgres_source(self) -> str:
         """Which settings name the PostgreSQL server, for the startup log."""
         return "POSTGRES_URL" if self.POSTGRES_URL.get_secret_value() else "the POSTGRES_* parts"

@@ -8,23 +8,19 @@ import sys
 
 from alembic import command
 
-from app.core.config import get_settings
-from app.db.postgres.failures import unavailable_error
+from app.core.config import Settings
+from app.migrations.command_line import run_command
 from app.migrations.config import alembic_config
 
 
 def main() -> int:
     """Upgrade to head; a database that cannot be used is one line and exit status 1."""
-    settings = get_settings()
-    try:
-        command.upgrade(alembic_config(settings), "head")
-    except Exception as exc:
-        error = unavailable_error(exc, database=f"PostgreSQL at {settings.postgres_location}")
-        if error is None:
-            raise
-        print(f"Migration failed: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return run_command("Migration", upgrade_to_head)
+
+
+def upgrade_to_head(settings: Settings) -> None:
+    """Alembic's `upgrade head` on the database `settings` name."""
+    command.upgrade(alembic_config(settings), "head")
 
 
 if __name__ == "__main__":

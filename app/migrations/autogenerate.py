@@ -11,10 +11,10 @@ import sys
 from alembic import command
 from sqlalchemy import text
 
-from app.core.config import Settings, get_settings
+from app.core.config import Settings
 from app.db.postgres.engine import create_one_off_engine
-from app.db.postgres.failures import unavailable_error
 from app.db.postgres.init_db import DDL_TIMEOUT_SECONDS, MAINTENANCE_DATABASE
+from app.migrations.command_line import run_command
 from app.migrations.config import alembic_config
 
 SCRATCH_SUFFIX = "_autogenerate"
@@ -22,16 +22,7 @@ SCRATCH_SUFFIX = "_autogenerate"
 
 def main(message: str) -> int:
     """Write the revision; a server that cannot be used is one line and exit status 1."""
-    settings = get_settings()
-    try:
-        write_revision(settings, message)
-    except Exception as exc:
-        error = unavailable_error(exc, database=f"PostgreSQL at {settings.postgres_location}")
-        if error is None:
-            raise
-        print(f"Revision failed: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return run_command("Revision", lambda settings: write_revision(settings, message))
 
 
 def write_revision(settings: Settings, message: str) -> None:

@@ -37,7 +37,7 @@ async def ensure_schema_at_head(settings: Settings) -> None:
         )  # fmt: skip
         return
     raise SchemaBehindError(
-        f"PostgreSQL at {settings.postgres_location} is at schema revision {_names(current)}, "
+        f"{settings.postgres_server} is at schema revision {_names(current)}, "
         f"behind this code's {_names(expected)}: run {MIGRATE_COMMAND}, then start the app"
     )
 
@@ -56,7 +56,7 @@ async def current_revisions(settings: Settings) -> set[str]:
         finally:
             await engine.dispose()
 
-    return await retry_outages(read, database=f"PostgreSQL at {settings.postgres_location}")
+    return await retry_outages(read, database=settings.postgres_server)
 
 
 def _current_heads(connection: Connection) -> tuple[str, ...]:

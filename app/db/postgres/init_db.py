@@ -36,10 +36,10 @@ async def init_postgres_db(settings: Settings | None = None) -> None:
     ensure_development_database(settings)
 
     async def recreate() -> None:
-        await _create_database(settings)
+        await create_database(settings)
         await _recreate_tables(settings)
 
-    await retry_outages(recreate, database=f"PostgreSQL at {settings.postgres_location}")
+    await retry_outages(recreate, database=settings.postgres_server)
 
 
 async def close_postgres_db() -> None:
@@ -47,7 +47,8 @@ async def close_postgres_db() -> None:
     await dispose_engine()
 
 
-async def _create_database(settings: Settings) -> None:
+async def create_database(settings: Settings) -> None:
+    """Create the database the settings name unless it exists; two processes take turns."""
     engine = _one_off_engine(settings, MAINTENANCE_DATABASE, isolation_level="AUTOCOMMIT")
     try:
         async with engine.connect() as connection:
