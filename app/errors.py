@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from app.core.allow_header import method_not_allowed_handler
+from app.core.config import get_settings
 from app.db.exceptions import (
     DatabaseError,
     DatabaseUnavailableError,
@@ -45,7 +46,7 @@ class AsciiJSONResponse(JSONResponse):
 async def database_error_handler(request: Request, exc: Exception) -> JSONResponse:
     """404, 409 or 503 with the error's message as `detail`."""
     error = cast(DatabaseError, exc)
-    if isinstance(error, DatabaseUnavailableError):
+    if isinstance(error, DatabaseUnavailableError) and get_settings().METRICS:
         get_metrics().count_unavailable(error.database)
     return JSONResponse({"detail": str(error)}, status_code=status_for(error))
 

@@ -39,6 +39,7 @@ from tests.databases import (
     drop_mongo_database,
     drop_postgres_database,
     drop_with_retries,
+    patient_engine,
 )
 
 
@@ -145,8 +146,9 @@ async def mongo_client(mongo_settings: Settings) -> AsyncIterator[MongoClient]:
 
 
 @pytest.fixture
-async def pg_session(pg_engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
-    """A session whose commits are SAVEPOINTs in a transaction rolled back after the test."""
+async def pg_session(pg_engine: AsyncEngine, empty_tables: None) -> AsyncIterator[AsyncSession]:
+    """A session whose commits are SAVEPOINTs in a transaction rolled back after the test
+    (before the tables are emptied, which would wait for it)."""
     async with pg_engine.connect() as connection:
         transaction = await connection.begin()
         async with AsyncSession(
@@ -174,12 +176,14 @@ def undeclared_mongo_session() -> MongoDatabase:
 
 
 @pytest.fixture
-async def empty_tables(pg_engine: AsyncEngine) -> AsyncIterator[None]:
+async def empty_tables(pg_engine: AsyncEngine, settings: Settings) -> AsyncIterator[None]:
     """Every table emptied after the test, for tests whose requests commit."""
     yield
     tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
-    async with pg_engine.begin() as connection:
+    engine = patient_engine(settings)  # TRUNCATE waits for the test's sessions to end
+    async with engine.begin() as connection:
         await connection.execute(text(f"TRUNCATE {tables}"))
+    await engine.dispose()
 
 
 @pytest.fixture

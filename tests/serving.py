@@ -54,7 +54,7 @@ def serving(env: dict[str, str], log_path: Path, workers: int = WORKERS) -> Iter
     server.start()
     try:
         server.wait_answering(f"{server.url}/health")
-        wait_until(lambda: server.output().count(STARTED) == workers,
+        wait_until(lambda: server.output().count(STARTED) >= workers,
                    timeout=CONDITION_GUARD_SECONDS, what="every worker started")  # fmt: skip
         yield server
     finally:

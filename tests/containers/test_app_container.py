@@ -238,7 +238,7 @@ async def test_runtime_image_left_to_its_defaults_is_production_and_drops_no_tab
     app = ServingProcess(on_port(stages()["runtime"].command, free_port()), env, tmp_path / "log")
     app.start()
     try:
-        status = await asyncio.to_thread(app.wait_exit, 30)
+        status = await asyncio.to_thread(app.wait_exit, CONDITION_GUARD_SECONDS)
     finally:
         app.terminate()  # a process that did not stop by itself must not outlive the test
 

@@ -6,6 +6,9 @@ from app.core.config import InsecureSettingsError, Settings
 from app.db import init_postgres_db
 from app.db.postgres.ownership import ensure_development_database, is_development_host
 
+# Settings built here must not pick up POSTGRES_* from the shell running the tests.
+pytestmark = pytest.mark.usefixtures("clean_environment")
+
 
 @pytest.mark.parametrize(
     "host", ["localhost", "127.0.0.1", "127.0.0.53", "::1", "[::1]", "postgres", "/run/postgresql"]

@@ -20,7 +20,7 @@ from app.db.exceptions import DatabaseUnavailableError
 from app.db.mongo.db import MongoDb
 from app.db.postgres.engine import create_engine
 from devstack.app_process import AppProcess
-from tests.budgets import SCHEDULING_MARGIN_SECONDS
+from tests.budgets import CONDITION_GUARD_SECONDS, SCHEDULING_MARGIN_SECONDS
 from tests.databases import RUN_ID, create_postgres_database, drop_postgres_database, tables
 from tests.log_lines import message
 from tests.migrations.migrate import migrate
@@ -175,7 +175,7 @@ async def test_startup_with_an_untrusted_certificate_exits_with_one_line(
     url = postgres_url(query, database=REFUSED_DATABASE)
     app = start_app({**test_env, "ENVIRONMENT": "development", "POSTGRES_URL": url}, wait=False)
 
-    assert await asyncio.to_thread(app.wait_exit, 30) != 0
+    assert await asyncio.to_thread(app.wait_exit, CONDITION_GUARD_SECONDS) != 0
 
     output = app.output()
     assert "Startup failed: PostgreSQL at localhost:" in output, output
@@ -189,9 +189,10 @@ def plain_postgres_url(settings: Settings) -> PostgresUrl:
     """A URL straight to this run's PostgreSQL, which speaks no TLS."""
 
     def url(query: str, *, database: str) -> str:
+        user = quote(settings.POSTGRES_USER, safe="")
         password = quote(settings.POSTGRES_PASSWORD.get_secret_value(), safe="")
-        address = f"localhost:{settings.POSTGRES_PORT}/{database}"
-        return f"postgres://{settings.POSTGRES_USER}:{password}@{address}?{query}"
+        address = f"{settings.POSTGRES_HOST}:{settings.POSTGRES_PORT}/{database}"
+        return f"postgres://{user}:{password}@{address}?{query}"
 
     return url
 
@@ -211,7 +212,7 @@ def refusal(command: str, env: dict[str, str], start_app: Callable[..., AppProce
         output = result.stderr
     else:
         app = start_app({**env, "ENVIRONMENT": command}, wait=False)
-        assert app.wait_exit(30) != 0
+        assert app.wait_exit(CONDITION_GUARD_SECONDS) != 0
         output = app.output()
     assert "Traceback" not in output, output
     return [message(line) for line in output.splitlines()]

@@ -3,6 +3,7 @@
 import asyncio
 
 import pytest
+from uvicorn.config import STARTUP_FAILURE
 
 from app.migrations.config import head_revisions
 from app.migrations.revision import current_revisions
@@ -16,7 +17,6 @@ pytestmark = pytest.mark.slow
 
 JOB_SECONDS = 60
 # uvicorn's status for an app that could not start: the kubelet restarts the container.
-STARTUP_FAILURE = 3
 
 
 async def exit_status(pod: Pod) -> int:

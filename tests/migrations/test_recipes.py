@@ -53,6 +53,7 @@ def run_migrations_command(*args: str, env: dict[str, str]) -> subprocess.Comple
     return run_command([sys.executable, "-m", "devstack.migrations", *args], env=env)
 
 
+@pytest.mark.slow  # starts a PostgreSQL server
 def test_migrate_with_no_server_named_checks_the_migrations_on_a_throwaway_server() -> None:
     result = run_migrations_command("upgrade", env=without_server_settings())
 

@@ -71,9 +71,7 @@ async def test_an_unknown_method_is_counted_as_other(client: AsyncClient) -> Non
     assert sample_value(await scrape(client), REQUESTS, **labels) == before + 1
 
 
-async def test_a_503_is_counted_under_its_database(
-    app: FastAPI, client: AsyncClient, mongo_database: MongoDatabase
-) -> None:
+async def test_a_503_is_counted_under_its_database(app: FastAPI, client: AsyncClient) -> None:
     def mongo_down() -> MongoDatabase:
         raise DatabaseUnavailableError("MongoDB at example:27017/db")
 
@@ -154,7 +152,7 @@ async def test_a_checkout_that_finds_the_pool_exhausted_counts_as_a_wait(
     assert sample_value(exposition, "syncdesk_postgres_pool_wait_seconds_total") > 0
 
 
-async def test_mongo_pool_gauges_count_connections_in_use(
+async def test_mongo_pool_gauges_count_open_connections_and_none_left_checked_out(
     client: AsyncClient, mongo_database: MongoDatabase
 ) -> None:
     await client.post("/events", json={"type": "pool"})

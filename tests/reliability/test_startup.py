@@ -28,7 +28,7 @@ async def test_app_starts_when_postgres_appears_during_the_retry(
         assert not answers_health(app)  # still retrying, not serving without its database
         await asyncio.to_thread(stack.postgres.start)
         started = time.monotonic()
-        await asyncio.to_thread(app.wait_ready, 30)
+        await asyncio.to_thread(app.wait_ready, CONDITION_GUARD_SECONDS)
         print(f"app ready {time.monotonic() - started:.2f} s after PostgreSQL came up")
         assert "Startup failed" not in app.output()
     finally:
