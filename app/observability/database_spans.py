@@ -46,6 +46,12 @@ def _start_statement(
     context: ExecutionContext | None,
     executemany: bool,
 ) -> None:
+    start_statement_span(conn, statement)
+
+
+def start_statement_span(conn: Connection, statement: str) -> None:
+    """Open the span of `statement` on `conn`, for code that runs it below SQLAlchemy's cursor
+    (`app.db.postgres.statements`); `end_statement_span` or the engine's error hook ends it."""
     if not _in_traced_request():
         return
     url = conn.engine.url
@@ -66,6 +72,11 @@ def _start_statement(
 
 
 def _end_statement(conn: Connection, *args: Any) -> None:
+    end_statement_span(conn)
+
+
+def end_statement_span(conn: Connection) -> None:
+    """End the span `start_statement_span` opened, if one is open."""
     span: Span | None = conn.info.pop(SPAN_KEY, None)
     if span is not None:
         span.end()

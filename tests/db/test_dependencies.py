@@ -12,20 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.config import Settings
-from app.db import PgReadSessionDep, PgSessionDep, close_postgres_db, mongo_db
+from app.db import PgReadSessionDep, PgSessionDep, mongo_db
 from app.db.mongo.db import MongoDatabase
 from app.db.mongo.dependencies import get_mongo_session
 from app.db.postgres.dependencies import get_postgres_read_session, get_postgres_session
 from app.db.postgres.engine import get_engine
 from app.errors import add_error_handlers
 from app.items.models import Item
-
-
-@pytest.fixture
-async def process_engine(pg_engine: object) -> AsyncIterator[None]:
-    """The process engine on this run's database, disposed after the test."""
-    yield
-    await close_postgres_db()
 
 
 def checked_out() -> int:

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from tests.budgets import CONDITION_GUARD_SECONDS
 from tests.reliability.stack import Stack
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
@@ -19,7 +20,10 @@ async def client(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
     # Drop idle connections long before uvicorn's 5 s keep-alive closes them, so a request
     # never goes out on a connection the server is closing.
     limits = httpx.Limits(max_connections=200, keepalive_expiry=1)
-    async with httpx.AsyncClient(base_url=stack.app.url, limits=limits, timeout=60) as client:
+    # Hundreds of requests queue for the client's 200 connections, longer the busier the
+    # CPU: no limit on that wait, which is the test's own; the guard bounds each exchange.
+    timeout = httpx.Timeout(CONDITION_GUARD_SECONDS, pool=None)
+    async with httpx.AsyncClient(base_url=stack.app.url, limits=limits, timeout=timeout) as client:
         yield client
 
 
