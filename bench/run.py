@@ -3,8 +3,9 @@ the events routes on each Mongo driver against a bare `AsyncMongoClient` route, 
 
 Throwaway servers, one uvicorn worker per app (two in the workers rows; uvloop + httptools,
 access log and SQL echo off), wrk with 32 connections, interleaved rounds; ratios are medians of
-per-round ratios. BENCH_ROUTES picks the tables (`items,sessions,events,observability` by
-default). Logs, metrics and tracing are off except in the observability table, which measures them.
+per-round ratios. BENCH_ROUTES picks the tables (`items,sessions,statements,events,observability`
+by default). Logs, metrics and tracing are off except in the observability table, which measures
+them.
 """
 
 import asyncio
@@ -32,7 +33,7 @@ from devstack.servers import running_servers
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
-TABLES = os.environ.get("BENCH_ROUTES", "items,sessions,events,observability").split(",")
+TABLES = os.environ.get("BENCH_ROUTES", "items,sessions,statements,events,observability").split(",")
 SEED_ROWS = 10_000
 PAGINATION_ROWS = 1_000_050
 UVICORN_ARGS = (
@@ -278,6 +279,31 @@ def compare_read_sessions(bench: Bench) -> str:
     return "\n".join(lines)
 
 
+def compare_statement_paths(bench: Bench) -> str:
+    """The items routes with statements compiled once (`fetch_one` / `fetch_all`) against the
+    same routes through SQLAlchemy's `connection.execute`, interleaved; a table."""
+    lines = [
+        "| route | statements run by | req/s | p50 ms | p99 ms | CPU µs/req | ratio | errors | "
+        "reconnects |",
+        "|" + "---|" * 9,
+    ]
+    for route, path in ROUTES.items():
+        results = compare_servers(
+            bench,
+            path,
+            {
+                "compiled": bench.start(APP_FACTORY, "compiled"),
+                "executed": bench.start("bench.executed_statements_app:create_app", "executed"),
+            },
+            post=route.startswith("POST"),
+        )
+        compiled, executed = results["compiled"], results["executed"]
+        lines.append(row(route, "connection.execute", executed, "1.00"))
+        ratio_text = f"{ratio(compiled, executed):.2f} of connection.execute"
+        lines.append(row(route, "fetch_one / fetch_all", compiled, ratio_text))
+    return "\n".join(lines)
+
+
 def compare_workers(bench: Bench, path: str) -> dict[str, Measured]:
     """The app against the bare app, each with `WORKERS` uvicorn worker processes."""
     return compare_servers(
@@ -292,16 +318,19 @@ def compare_workers(bench: Bench, path: str) -> dict[str, Measured]:
     )
 
 
-def compare_servers(bench: Bench, path: str, servers: dict[str, AppProcess]) -> dict[str, Measured]:
-    """Interleaved rounds of `path` on each server, all warmed first; stops them afterwards."""
+def compare_servers(
+    bench: Bench, path: str, servers: dict[str, AppProcess], *, post: bool = False
+) -> dict[str, Measured]:
+    """Interleaved rounds of `path` on each server (POSTs of new items when `post`), all warmed
+    first; stops them afterwards."""
     results = {name: Measured() for name in servers}
     try:
         for server in servers.values():
             # Long enough for every worker to start and fill its pool.
-            warm_up(bench, server, {"GET": path})
+            warm_up(bench, server, {"POST" if post else "GET": path})
         for _ in range(ROUNDS):
             for name, server in servers.items():
-                bench.measure(server, path, results[name])
+                bench.measure(server, path, results[name], post=post)
     finally:
         for server in servers.values():
             server.terminate()
@@ -416,6 +445,8 @@ def main() -> None:
             print(f"\nEvents ({mongo.kind}):\n{events.table(by_driver)}\n", flush=True)
         if "sessions" in TABLES:
             print(f"\nRead sessions:\n{compare_read_sessions(bench)}\n", flush=True)
+        if "statements" in TABLES:
+            print(f"\nStatements:\n{compare_statement_paths(bench)}\n", flush=True)
         if "observability" in TABLES:
             print(f"\nObservability:\n{compare_observability(bench)}\n", flush=True)
         if "items" not in TABLES:
