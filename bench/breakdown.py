@@ -126,6 +126,14 @@ async def measure(env: dict[str, str]) -> dict[str, float]:
         finally:
             await session.close()
 
+    async def session_and_executed_query() -> None:
+        session = async_session(bind=get_autocommit_engine())
+        try:
+            connection = await session.connection()
+            (await connection.execute(repository.SELECT_ONE, {"item_id": ITEM_ID})).one()
+        finally:
+            await session.close()
+
     pieces: dict[str, Call] = {
         "asyncpg fetchrow on a held connection": lambda: held.fetchrow(SELECT_ONE_SQL, ITEM_ID),
         "asyncpg pool.fetchrow (the bare route's call)": lambda: pool.fetchrow(
@@ -136,7 +144,8 @@ async def measure(env: dict[str, str]) -> dict[str, float]:
         ),
         "SQLAlchemy connection: check out, execute, close": connection_and_query,
         "AsyncSession: create, connection(), close": session_alone,
-        "AsyncSession + the repository's query": session_and_query,
+        "AsyncSession + the query through connection.execute": session_and_executed_query,
+        "AsyncSession + the repository's query (fetch_one)": session_and_query,
         "ASGI: bare route": asgi_get(bench.bare_app.app, f"/items/{ITEM_ID}"),
         "ASGI: bare route + a yield dependency": asgi_get(
             bare_route_with_yield_dependency(pool), f"/items/{ITEM_ID}"
@@ -160,7 +169,14 @@ async def measure(env: dict[str, str]) -> dict[str, float]:
 def main() -> None:
     postgres = PostgresServer.create()
     try:
-        env = {**postgres.env(), "POSTGRES_DB": "syncdesk_breakdown", "POSTGRES_ECHO": "false"}
+        env = {
+            **postgres.env(),
+            "POSTGRES_DB": "syncdesk_breakdown",
+            # The app `just bench` measures against the bare route: no echo, logs or metrics.
+            "POSTGRES_ECHO": "false",
+            "ACCESS_LOG": "false",
+            "METRICS": "false",
+        }
         figures = uvloop.run(measure(env))
     finally:
         postgres.remove()

@@ -254,54 +254,60 @@ def compare_observability(bench: Bench) -> str:
     return "\n".join(lines) + f"\n\n{exports} OTLP trace exports received from the traced app."
 
 
-def compare_read_sessions(bench: Bench) -> str:
-    """The read routes on `PgReadSessionDep` (autocommit) against `PgSessionDep` (a
-    transaction), interleaved; a table."""
-    reads = {route: path for route, path in ROUTES.items() if route.startswith("GET")}
+@dataclass(frozen=True)
+class Variant:
+    """An app to compare: its factory and how the table names it."""
+
+    factory: str
+    label: str
+
+
+def compare_variants(
+    bench: Bench, routes: dict[str, str], column: str, *, baseline: Variant, candidate: Variant
+) -> str:
+    """For each route, `candidate` against `baseline`, interleaved, each app started afresh;
+    a table whose `column` names what differs."""
     lines = [
-        "| route | read routes on | req/s | p50 ms | p99 ms | CPU µs/req | ratio | errors | "
+        f"| route | {column} | req/s | p50 ms | p99 ms | CPU µs/req | ratio | errors | "
         "reconnects |",
         "|" + "---|" * 9,
     ]
-    for route, path in reads.items():
-        results = compare_servers(
-            bench,
-            path,
-            {
-                "PgReadSessionDep": bench.start(APP_FACTORY, "read-session"),
-                "PgSessionDep": bench.start("bench.transactional_reads_app:create_app", "reads"),
-            },
-        )
-        read, transaction = results["PgReadSessionDep"], results["PgSessionDep"]
-        lines.append(row(route, "PgSessionDep (a transaction)", transaction, "1.00"))
-        ratio_text = f"{ratio(read, transaction):.2f} of PgSessionDep"
-        lines.append(row(route, "PgReadSessionDep (autocommit)", read, ratio_text))
+    for route, path in routes.items():
+        servers = {
+            "baseline": bench.start(baseline.factory, "baseline"),
+            "candidate": bench.start(candidate.factory, "candidate"),
+        }
+        results = compare_servers(bench, path, servers, post=route.startswith("POST"))
+        lines.append(row(route, baseline.label, results["baseline"], "1.00"))
+        ratio_text = f"{ratio(results['candidate'], results['baseline']):.2f} of {baseline.label}"
+        lines.append(row(route, candidate.label, results["candidate"], ratio_text))
     return "\n".join(lines)
+
+
+def compare_read_sessions(bench: Bench) -> str:
+    """The read routes on `PgReadSessionDep` (autocommit) against `PgSessionDep` (a
+    transaction); a table."""
+    return compare_variants(
+        bench,
+        {route: path for route, path in ROUTES.items() if route.startswith("GET")},
+        "read routes on",
+        baseline=Variant(
+            "bench.transactional_reads_app:create_app", "PgSessionDep (a transaction)"
+        ),
+        candidate=Variant(APP_FACTORY, "PgReadSessionDep (autocommit)"),
+    )
 
 
 def compare_statement_paths(bench: Bench) -> str:
     """The items routes with statements compiled once (`fetch_one` / `fetch_all`) against the
-    same routes through SQLAlchemy's `connection.execute`, interleaved; a table."""
-    lines = [
-        "| route | statements run by | req/s | p50 ms | p99 ms | CPU µs/req | ratio | errors | "
-        "reconnects |",
-        "|" + "---|" * 9,
-    ]
-    for route, path in ROUTES.items():
-        results = compare_servers(
-            bench,
-            path,
-            {
-                "compiled": bench.start(APP_FACTORY, "compiled"),
-                "executed": bench.start("bench.executed_statements_app:create_app", "executed"),
-            },
-            post=route.startswith("POST"),
-        )
-        compiled, executed = results["compiled"], results["executed"]
-        lines.append(row(route, "connection.execute", executed, "1.00"))
-        ratio_text = f"{ratio(compiled, executed):.2f} of connection.execute"
-        lines.append(row(route, "fetch_one / fetch_all", compiled, ratio_text))
-    return "\n".join(lines)
+    same routes through SQLAlchemy's `connection.execute`; a table."""
+    return compare_variants(
+        bench,
+        ROUTES,
+        "statements run by",
+        baseline=Variant("bench.executed_statements_app:create_app", "connection.execute"),
+        candidate=Variant(APP_FACTORY, "fetch_one / fetch_all"),
+    )
 
 
 def compare_workers(bench: Bench, path: str) -> dict[str, Measured]:
