@@ -246,8 +246,12 @@ PAINTED = Table("painted", MetaData(), Column("id", String), Column("colour", En
             lambda: delete(Item).where(Item.id.in_(bindparam("ids", expanding=True))),
             "parameters expanded per call",
         ),
+        (
+            lambda: select(Item.id).where(Item.id == bindparam("now", callable_=lambda: "x")),
+            "parameter 'now' is computed per call",
+        ),
     ],
-    ids=["enum column", "enum parameter", "IN list"],
+    ids=["enum column", "enum parameter", "IN list", "callable parameter"],
 )
 def test_statements_sqlalchemy_must_convert_are_refused_naming_why(
     build: Callable[[], Any], reason: str
