@@ -93,6 +93,7 @@ def metrics_directory(settings: Settings, workers: int) -> Iterator[None]:
         yield
     finally:
         if not named:
+            del os.environ[MULTIPROCESS_DIR_VARIABLE]  # names a directory removed below
             shutil.rmtree(directory, ignore_errors=True)
 
 
