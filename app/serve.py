@@ -30,6 +30,13 @@ from app.observability.metrics import MULTIPROCESS_DIR_VARIABLE
 APP_FACTORY = "app.main:create_app"
 
 
+# uvicorn's supervisor pings each worker twice a second and kills one that takes 5 s to answer
+# (its default). A worker answers only once it is spawned and has imported the app, which on a
+# busy machine, or a cold one compiling bytecode, took longer: uvicorn then killed and respawned
+# every worker every 5 s, and the server never started. A hung worker still goes, later.
+WORKER_HEALTHCHECK_SECONDS = 30
+
+
 def available_cpus() -> int:
     """CPUs this process may run on: its affinity mask (a container's cpuset) where known."""
     if hasattr(os, "sched_getaffinity"):
@@ -114,6 +121,7 @@ def main(argv: list[str] | None = None) -> None:
         workers=workers,
         proxy_headers=True,
         forwarded_allow_ips=settings.FORWARDED_ALLOW_IPS,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         log_config=None,  # the app's configuration, above and in each worker's `create_app`
     )
     with metrics_directory(settings, workers):

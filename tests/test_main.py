@@ -4,7 +4,6 @@ import gc
 import http.client
 import json
 import signal
-import socket
 import time
 from collections.abc import Callable
 
@@ -18,7 +17,7 @@ from devstack.app_process import AppProcess
 from devstack.servers import free_port
 from tests.budgets import CONDITION_GUARD_SECONDS, SCHEDULING_MARGIN_SECONDS, STOP_GRACE_SECONDS
 from tests.credentials import HOSTILE_PASSWORD
-from tests.in_flight import finish_request
+from tests.in_flight import finish_request, open_in_flight
 from tests.log_lines import seconds_between
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
@@ -191,26 +190,13 @@ def test_body_of_exactly_one_mib_is_parsed(live_app: AppProcess) -> None:
     assert response.status_code == 201
 
 
-def open_partial_request(app: AppProcess, body: bytes) -> socket.socket:
-    """A POST whose headers and first half of body are sent: in flight at the server."""
-    sock = socket.create_connection(("127.0.0.1", app.port), timeout=10)
-    head = (
-        "POST /events HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-    ).encode()
-    sock.sendall(head + body[: len(body) // 2])
-    return sock
-
-
 def test_sigterm_lets_in_flight_requests_finish_and_exits_cleanly(
     start_app: StartApp, scratch_env: dict[str, str], mongo_driver: MongoDriver
 ) -> None:
     env = {**scratch_env, "ENVIRONMENT": "development", "MONGO_DRIVER": mongo_driver}
     live_app = start_app(env)
     body = b'{"type": "shutdown", "payload": {"n": 1}}'
-    in_flight = [open_partial_request(live_app, body) for _ in range(5)]
-    # One full round trip after the partial sends: the server has read those headers.
-    assert httpx.get(f"{live_app.url}/health").status_code == 200
+    in_flight = [open_in_flight(live_app.port, "/events", body) for _ in range(5)]
     assert live_app.process is not None
     live_app.process.send_signal(signal.SIGTERM)
     started = time.monotonic()

@@ -188,3 +188,26 @@ def test_a_temporary_metrics_directory_is_removed_and_forgotten_after_serving(
 
     assert not directory.exists()
     assert MULTIPROCESS_DIR_VARIABLE not in os.environ
+
+
+SLOW_START = """
+import os, time
+if os.environ.get("SLOW_START_SECONDS"):
+    time.sleep(float(os.environ["SLOW_START_SECONDS"]))
+"""
+
+
+def test_workers_slower_to_start_than_uvicorns_5_s_ping_are_not_killed(
+    scratch_env: dict[str, str], tmp_path: Path
+) -> None:
+    # Every process (the parent, each worker) waits before its first import, as on a machine
+    # too busy to answer uvicorn's 5 s healthcheck ping while a worker starts.
+    (tmp_path / "sitecustomize.py").write_text(SLOW_START)
+    env = {**scratch_env, "ENVIRONMENT": "development", "PYTHONPATH": str(tmp_path),
+           "SLOW_START_SECONDS": "7"}  # fmt: skip
+
+    with serving(env, tmp_path / "serve.log") as server:
+        assert httpx.get(f"{server.url}/health").status_code == 200
+        output = server.output()
+
+    assert "died" not in output, output
