@@ -6,14 +6,17 @@ import enum
 import logging
 from collections.abc import Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 import anyio
 import pytest
 from sqlalchemy import (
     Column,
+    DateTime,
     Enum,
     MetaData,
+    Numeric,
     Select,
     String,
     Table,
@@ -231,7 +234,14 @@ class Colour(enum.Enum):
     RED = "red"
 
 
-PAINTED = Table("painted", MetaData(), Column("id", String), Column("colour", Enum(Colour)))
+PAINTED = Table(
+    "painted",
+    MetaData(),
+    Column("id", String),
+    Column("colour", Enum(Colour)),
+    Column("price", Numeric(10, 2)),
+    Column("painted_at", DateTime, default=datetime.now),
+)
 
 
 @pytest.mark.parametrize(
@@ -244,14 +254,26 @@ PAINTED = Table("painted", MetaData(), Column("id", String), Column("colour", En
         ),
         (
             lambda: delete(Item).where(Item.id.in_(bindparam("ids", expanding=True))),
-            "parameters expanded per call",
+            "parameter 'ids' is expanded per call",
+        ),
+        (lambda: select(PAINTED.c.price), "column 'price' needs SQLAlchemy's conversion"),
+        (
+            lambda: insert(PAINTED).values(id=bindparam("id")),
+            "column 'painted_at' has a Python-side default",
         ),
         (
             lambda: select(Item.id).where(Item.id == bindparam("now", callable_=lambda: "x")),
             "parameter 'now' is computed per call",
         ),
     ],
-    ids=["enum column", "enum parameter", "IN list", "callable parameter"],
+    ids=[
+        "enum column",
+        "enum parameter",
+        "IN list",
+        "numeric column",
+        "python-side default",
+        "callable parameter",
+    ],
 )
 def test_statements_sqlalchemy_must_convert_are_refused_naming_why(
     build: Callable[[], Any], reason: str

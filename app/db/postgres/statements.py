@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.selectable import Select
+from sqlalchemy.types import TypeEngine
 
 from app.observability.database_spans import end_statement_span, start_statement_span
 
@@ -140,18 +141,27 @@ def compile_statement(
     compiled = statement.compile(dialect=dialect, column_keys=sorted(keys))
     if compiled.positiontup is None:
         raise CompiledStatementError(f"{dialect.name} does not bind by position")
-    if compiled.post_compile_params or compiled.literal_execute_params:
-        raise CompiledStatementError("parameters expanded per call (IN lists) are not supported")
-    if compiled.insert_prefetch or compiled.update_prefetch:
-        raise CompiledStatementError("columns with Python-side defaults are not supported")
     binds = {name: bind for bind, name in compiled.bind_names.items()}  # by name as rendered
     for name, bind in binds.items():
+        if bind in compiled.post_compile_params or bind in compiled.literal_execute_params:
+            raise CompiledStatementError(f"parameter {name!r} is expanded per call (an IN list)")
         if bind.callable is not None:
             raise CompiledStatementError(f"parameter {name!r} is computed per call")
         if bind.type.dialect_impl(dialect).bind_processor(dialect) is not None:
             raise CompiledStatementError(f"parameter {name!r} needs SQLAlchemy's conversion")
+    if defaulted := [*compiled.insert_prefetch, *compiled.update_prefetch]:
+        raise CompiledStatementError(f"column {defaulted[0].key!r} has a Python-side default")
     for column in statement.exported_columns:
-        if column.type.dialect_impl(dialect).result_processor(dialect, None) is not None:
+        if _needs_result_conversion(column.type, dialect):
             raise CompiledStatementError(f"column {column.key!r} needs SQLAlchemy's conversion")
     fixed = {name: bind.effective_value for name, bind in binds.items() if not bind.required}
     return CompiledStatement(sql=compiled.string, names=tuple(compiled.positiontup), fixed=fixed)
+
+
+def _needs_result_conversion(column_type: TypeEngine[Any], dialect: Dialect) -> bool:
+    try:
+        return column_type.dialect_impl(dialect).result_processor(dialect, None) is not None
+    except TypeError:
+        # Numeric and Float choose their conversion by the server's type of each result column,
+        # unknown until a row comes back (asyncpg's Decimal or float may not be what they promise).
+        return True
