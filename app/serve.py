@@ -11,17 +11,20 @@ database clients and exits.
 
 import argparse
 import os
+import pickle
 import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from multiprocessing.connection import wait
 from pathlib import Path
 
 import uvicorn
 from pydantic import ValidationError
 from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
+from uvicorn.supervisors.multiprocess import Process
 
 from app.core.config import Settings, get_settings
 from app.observability.logs import configure_logging
@@ -52,6 +55,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+class WatchedWorker(Process):
+    """uvicorn's worker process, whose healthcheck ends as soon as the worker exits.
+
+    uvicorn waits for the ping's answer until its timeout even when the worker has exited
+    meanwhile (as one whose startup failed does): with the 30 s above, the server then took
+    30 s to notice a failed start.
+    """
+
+    def _healthcheck(self, timeout: float) -> bool | None:
+        try:
+            self.parent_conn.send(b"ping")
+            ready = wait([self.parent_conn, self.process.sentinel], timeout)
+            if self.parent_conn not in ready:
+                return None  # exited, or no answer in time
+            started: bool = self.parent_conn.recv()
+            return started
+        except (OSError, EOFError, pickle.UnpicklingError):
+            return None
+
+
 class DrainingMultiprocess(Multiprocess):
     """uvicorn's supervisor, closing its own copy of the listening socket when it stops.
 
@@ -60,6 +83,13 @@ class DrainingMultiprocess(Multiprocess):
     here (and by each worker as it stops), new connections are refused at once, so a client or
     proxy retries elsewhere, while the requests in flight finish.
     """
+
+    def init_processes(self) -> None:
+        # uvicorn's, with watched workers (a worker restarted after a crash is uvicorn's own).
+        for _ in range(self.processes_num):
+            process = WatchedWorker(self.config, self.sockets)
+            process.start()
+            self.processes.append(process)
 
     def terminate_all(self) -> None:
         for sock in self.sockets:

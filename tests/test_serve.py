@@ -17,8 +17,14 @@ from app.core.config import Settings
 from app.observability.metrics import MULTIPROCESS_DIR_VARIABLE
 from app.serve import metrics_directory
 from devstack.servers import free_port, wait_until
-from tests.budgets import CONDITION_GUARD_SECONDS, PROCESS_MARGIN_SECONDS, STOP_GRACE_SECONDS
+from tests.budgets import (
+    CONDITION_GUARD_SECONDS,
+    PROCESS_MARGIN_SECONDS,
+    SCHEDULING_MARGIN_SECONDS,
+    STOP_GRACE_SECONDS,
+)
 from tests.in_flight import finish_request, open_in_flight
+from tests.log_lines import seconds_between
 from tests.serving import WORKERS, Served, serving
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
@@ -155,7 +161,8 @@ def test_forwarded_proto_is_trusted_only_from_forwarded_allow_ips(
 def test_a_worker_that_cannot_start_stops_the_server_with_status_3(
     test_env: dict[str, str], tmp_path: Path
 ) -> None:
-    server = Served({**test_env, "MONGO_PORT": str(free_port())}, tmp_path / "serve.log")
+    env = {**test_env, "MONGO_PORT": str(free_port()), "LOG_FORMAT": "json"}
+    server = Served(env, tmp_path / "serve.log")
     server.start()
 
     status = server.wait_exit(timeout=CONDITION_GUARD_SECONDS)
@@ -163,6 +170,10 @@ def test_a_worker_that_cannot_start_stops_the_server_with_status_3(
     assert status == 3, server.output()  # uvicorn's startup-failure status
     assert "Startup failed: MongoDB at" in server.output()
     assert "Traceback" not in server.output()
+    # Seen at the supervisor's next look (every 0.5 s), not after its healthcheck's timeout.
+    seconds = seconds_between(server.output(), "Application startup failed", "Stopping parent")
+    print(f"the parent stopped {seconds:.2f} s after the worker's failed start")
+    assert seconds < SCHEDULING_MARGIN_SECONDS
 
 
 def test_invalid_settings_stop_the_command_with_one_clear_message(tmp_path: Path) -> None:
