@@ -8,7 +8,7 @@ the session's: its connection from the pool, its transaction (begun here as SQLA
 asyncpg's timeouts, the outage handling (errors come out as SQLAlchemy's), the SQL echo and the
 statement spans.
 
-Only statements whose values need no SQLAlchemy conversion qualify (strings, numbers, times and
+Only statements whose values need no SQLAlchemy conversion qualify (strings, integers, times and
 the like); `CompiledStatementError` names the column otherwise. For ORM objects, relationships
 or statements built per call, use `session.execute`.
 
