@@ -3,7 +3,7 @@
 import asyncio
 import secrets
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 
 import httpx
 import pytest
@@ -14,17 +14,32 @@ from tests.reliability.stack import Stack
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
 pytestmark = pytest.mark.slow
 
+# Far more than the app's pool holds, so requests wait for it: that is the load under test.
+CLIENT_CONNECTIONS = 100
+
 
 @pytest.fixture
 async def client(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
     # Drop idle connections long before uvicorn's 5 s keep-alive closes them, so a request
     # never goes out on a connection the server is closing.
-    limits = httpx.Limits(max_connections=200, keepalive_expiry=1)
-    # Hundreds of requests queue for the client's 200 connections, longer the busier the
-    # CPU: no limit on that wait, which is the test's own; the guard bounds each exchange.
+    limits = httpx.Limits(max_connections=CLIENT_CONNECTIONS, keepalive_expiry=1)
+    # Requests may queue for the client's connections, longer the busier the CPU: no limit
+    # on that wait, which is the test's own; the guard bounds each exchange.
     timeout = httpx.Timeout(CONDITION_GUARD_SECONDS, pool=None)
     async with httpx.AsyncClient(base_url=stack.app.url, limits=limits, timeout=timeout) as client:
         yield client
+
+
+async def at_most(limit: int, requests: list[Awaitable[httpx.Response]]) -> list[httpx.Response]:
+    """The responses, in order, with at most `limit` requests in the client's pool at once:
+    httpcore scans every queued request on each change, so 700 queued cost 20 s of its CPU."""
+    semaphore = asyncio.Semaphore(limit)
+
+    async def bounded(request: Awaitable[httpx.Response]) -> httpx.Response:
+        async with semaphore:
+            return await request
+
+    return await asyncio.gather(*(bounded(request) for request in requests))
 
 
 def new_id() -> str:
@@ -82,7 +97,7 @@ async def test_every_acknowledged_write_under_load_is_readable(
         client.post("/events", json={"type": prefix, "payload": {"n": n}}) for n in range(200)
     ]
 
-    responses = await asyncio.gather(*creates, *events)
+    responses = await at_most(CLIENT_CONNECTIONS, [*creates, *events])
 
     assert Counter(r.status_code for r in responses) == {201: 700}
     stored = [item["id"] for item in await read_all_items(client, after=prefix)]
