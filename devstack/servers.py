@@ -18,6 +18,7 @@ import time
 import urllib.request
 import warnings
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
@@ -308,16 +309,24 @@ def running_servers(
     mongo_user: str = "root",
     mongo_password: str = "mongo",
 ) -> Iterator[tuple[PostgresServer, MongoServer]]:
-    """Both servers for the duration of a `with` block, removed afterwards whatever happens."""
-    postgres = PostgresServer.create(user=pg_user, password=pg_password)
-    try:
-        mongo = MongoServer.create(user=mongo_user, password=mongo_password)
+    """Both servers for the duration of a `with` block, removed afterwards whatever happens.
+
+    They start side by side: MongoDB's provisioning (a start to create the user, a stop, a
+    start with auth) takes seconds that PostgreSQL's initdb and start can share.
+    """
+    with contextlib.ExitStack() as cleanup:
+        pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="server-start")
+        postgres = pool.submit(PostgresServer.create, user=pg_user, password=pg_password)
+        mongo = pool.submit(MongoServer.create, user=mongo_user, password=mongo_password)
         try:
-            yield postgres, mongo
+            pool.shutdown(wait=True)
         finally:
-            mongo.remove()
-    finally:
-        postgres.remove()
+            # Interrupted (Ctrl-C) while they start: still wait, so none outlives the block.
+            pool.shutdown(wait=True)
+            for started in (postgres, mongo):
+                if started.exception() is None:
+                    cleanup.callback(started.result().remove)
+        yield postgres.result(), mongo.result()
 
 
 def pg_bin(name: str) -> Path:

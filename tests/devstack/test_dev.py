@@ -1,9 +1,12 @@
 """`just dev`'s runner: serves the app on throwaway servers; a signal stops all of it."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -11,9 +14,48 @@ import pytest
 
 from devstack.app_process import PROJECT_ROOT
 from devstack.servers import answers_ok, free_port, wait_until
+from tests.budgets import CONDITION_GUARD_SECONDS
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def server_homes_parent() -> Iterator[Path]:
+    """A folder for the servers' homes that PostgreSQL's OS user may enter (pytest's
+    temporary folders are root's alone)."""
+    parent = Path(tempfile.mkdtemp(prefix="syncdesk-test-homes-"))
+    parent.chmod(0o755)
+    yield parent
+    for process in processes_in(parent):  # left by a failed test: not by the next run too
+        process.kill()
+    shutil.rmtree(parent, ignore_errors=True)
+
+
+def processes_in(folder: Path) -> list[psutil.Process]:
+    """Running processes with `folder` in their command line."""
+    return [
+        process
+        for process in psutil.process_iter(["cmdline"])
+        if str(folder) in " ".join(process.info["cmdline"] or [])
+    ]
+
+
+def start_dev(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    """`just dev`'s runner on throwaway servers (none named), with `env` added."""
+    without_named_servers = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("POSTGRES_", "MONGO_"))
+    }
+    with log_path.open("wb") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "devstack.dev"],
+            cwd=PROJECT_ROOT,
+            env={**without_named_servers, **env},
+            stdout=log,
+            stderr=log,
+        )
 
 
 def ready(url: str, dev: subprocess.Popen[bytes]) -> bool:
@@ -45,19 +87,8 @@ def test_dev_serves_the_app_on_its_own_servers_and_a_signal_leaves_nothing_behin
     port = free_port()
     dotenv = tmp_path / ".env"
     dotenv.write_text(MANAGED_URLS)
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("POSTGRES_", "MONGO_"))  # throwaway servers, not named ones
-    }
-    with (tmp_path / "dev.log").open("wb") as log:
-        dev = subprocess.Popen(
-            [sys.executable, "-m", "devstack.dev"],
-            cwd=PROJECT_ROOT,
-            env={**env, "DEV_PORT": str(port), "POSTGRES_ECHO": "false", "ENV_FILE": str(dotenv)},
-            stdout=log,
-            stderr=log,
-        )
+    env = {"DEV_PORT": str(port), "POSTGRES_ECHO": "false", "ENV_FILE": str(dotenv)}
+    dev = start_dev(env, tmp_path / "dev.log")
     try:
         wait_until(lambda: ready(f"http://127.0.0.1:{port}/health/ready", dev), timeout=90,
                    what="just dev")  # fmt: skip
@@ -75,3 +106,24 @@ def test_dev_serves_the_app_on_its_own_servers_and_a_signal_leaves_nothing_behin
     assert not [child for child in children if child.is_running() and child.status() != "zombie"]
     assert len(server_homes) == 2
     assert not [home for home in server_homes if home.exists()]
+
+
+def test_a_signal_while_the_servers_start_leaves_nothing_behind(
+    server_homes_parent: Path, tmp_path: Path
+) -> None:
+    log_path = tmp_path / "dev.log"
+    dev = start_dev({"TMPDIR": str(server_homes_parent), "DEV_PORT": str(free_port())}, log_path)
+    try:
+        # Both servers start side by side, so once one has a home both are starting.
+        wait_until(lambda: any(server_homes_parent.iterdir()), timeout=CONDITION_GUARD_SECONDS,
+                   what="a server's home")  # fmt: skip
+        dev.send_signal(signal.SIGINT)
+        status = dev.wait(CONDITION_GUARD_SECONDS)
+    finally:
+        if dev.poll() is None:
+            dev.kill()
+
+    assert status == 0, log_path.read_text()
+    assert "Ready" not in log_path.read_text()
+    assert not list(server_homes_parent.iterdir())
+    assert not processes_in(server_homes_parent)
