@@ -14,11 +14,12 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 import warnings
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
@@ -316,17 +317,44 @@ def running_servers(
     """
     with contextlib.ExitStack() as cleanup:
         pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="server-start")
-        postgres = pool.submit(PostgresServer.create, user=pg_user, password=pg_password)
-        mongo = pool.submit(MongoServer.create, user=mongo_user, password=mongo_password)
+        starting: list[Future[PostgresServer] | Future[MongoServer]] = []
         try:
+            with _signals_held(signal.SIGINT, signal.SIGTERM):
+                postgres = pool.submit(PostgresServer.create, user=pg_user, password=pg_password)
+                starting.append(postgres)
+                mongo = pool.submit(MongoServer.create, user=mongo_user, password=mongo_password)
+                starting.append(mongo)
             pool.shutdown(wait=True)
         finally:
             # Interrupted (Ctrl-C) while they start: still wait, so none outlives the block.
             pool.shutdown(wait=True)
-            for started in (postgres, mongo):
+            for started in starting:
                 if started.exception() is None:
                     cleanup.callback(started.result().remove)
         yield postgres.result(), mongo.result()
+
+
+@contextlib.contextmanager
+def _signals_held(*signums: signal.Signals) -> Iterator[None]:
+    """Run the block with these signals' handlers held back, then deliver the first that came.
+
+    An exception raised by a handler midway through `ThreadPoolExecutor.submit` can leave a
+    started thread that `shutdown(wait=True)` does not know of, and its server behind.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # handlers only ever run in the main thread
+        return
+    received: list[int] = []
+    previous = [
+        (signum, signal.signal(signum, lambda s, _: received.append(s))) for signum in signums
+    ]
+    try:
+        yield
+    finally:
+        for signum, handler in previous:
+            signal.signal(signum, handler)
+        if received:
+            signal.raise_signal(received[0])
 
 
 def pg_bin(name: str) -> Path:
