@@ -1,11 +1,15 @@
 """Log lines: JSON in production's format, each written during a request carrying its id."""
 
+import json
+import logging
 import re
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 from httpx import AsyncClient
 
+from app.observability.logs import JsonFormatter
 from devstack.app_process import AppProcess
 from devstack.servers import wait_until
 from tests.budgets import CONDITION_GUARD_SECONDS
@@ -134,3 +138,16 @@ async def test_text_lines_show_the_request_id_after_the_level(
     await client.get("/items/text-line", headers={"X-Request-ID": "text-1"})
 
     assert "INFO:     [text-1] GET /items/{item_id} 404 " in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("created", [1_790_000_000.0, 1_790_000_000.0999, 1_790_000_059.9996])
+def test_json_time_is_the_records_utc_time_to_the_millisecond(created: float) -> None:
+    record = logging.LogRecord("app", logging.INFO, __file__, 0, "hello", None, None)
+    record.created, record.msecs = created, int((created % 1) * 1000)
+    formatter = JsonFormatter()
+    formatter.format(logging.LogRecord("app", logging.INFO, __file__, 0, "earlier", None, None))
+
+    written = json.loads(formatter.format(record))["time"]
+
+    expected = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
+    assert written == expected
