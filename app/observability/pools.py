@@ -6,11 +6,11 @@ from typing import Any
 from pymongo import monitoring
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 
-from app.observability.metrics import get_metrics
+from app.observability.metrics import get_metrics, is_multiprocess
 
 
 class MeteredPool(AsyncAdaptedQueuePool):
-    """SQLAlchemy's asyncio pool, writing its size, use and waits to the metrics.
+    """SQLAlchemy's asyncio pool, feeding its size, use and waits to the metrics.
 
     SQLAlchemy's pool events fire after a checkout, with no sign of whether it waited; the
     pool's own get and return (`_do_get`, `_do_return_conn`, the hooks its subclasses
@@ -23,10 +23,16 @@ class MeteredPool(AsyncAdaptedQueuePool):
         super().__init__(creator, pool_size=pool_size, max_overflow=max_overflow, **kwargs)
         # max_overflow -1 means no limit: a checkout then never waits.
         self._capacity = pool_size + max_overflow if max_overflow >= 0 else None
-        get_metrics().postgres_pool_size.set(pool_size)
+        metrics = get_metrics()
+        metrics.postgres_pool_size.set(pool_size)
+        # Each worker of several writes its figures to its file as they change; a single
+        # process lets the gauges read the pool when scraped, and a checkout writes nothing.
+        self._publishes = is_multiprocess()
+        if not self._publishes:
+            metrics.postgres_pool_checked_out.set_function(self.checkedout)
+            metrics.postgres_pool_overflow.set_function(self._connections_beyond_size)
 
     def _do_get(self) -> ConnectionPoolEntry:
-        metrics = get_metrics()
         if self._capacity is None or self.checkedin() or self.checkedout() < self._capacity:
             entry = super()._do_get()
         else:
@@ -34,19 +40,25 @@ class MeteredPool(AsyncAdaptedQueuePool):
             try:
                 entry = super()._do_get()
             finally:
+                metrics = get_metrics()
                 metrics.postgres_pool_waits.inc()
                 metrics.postgres_pool_wait_seconds.inc(perf_counter() - started)
-        self._publish()
+        if self._publishes:
+            self._publish()
         return entry
 
     def _do_return_conn(self, record: ConnectionPoolEntry) -> None:
         super()._do_return_conn(record)
-        self._publish()
+        if self._publishes:
+            self._publish()
+
+    def _connections_beyond_size(self) -> int:
+        return max(0, self.overflow())
 
     def _publish(self) -> None:
         metrics = get_metrics()
         metrics.postgres_pool_checked_out.set(self.checkedout())
-        metrics.postgres_pool_overflow.set(max(0, self.overflow()))
+        metrics.postgres_pool_overflow.set(self._connections_beyond_size())
 
 
 class MongoPoolMetrics(monitoring.ConnectionPoolListener):

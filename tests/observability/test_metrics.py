@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+from prometheus_client import CollectorRegistry, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -15,6 +16,8 @@ from app.db.mongo.db import MongoDatabase
 from app.db.mongo.dependencies import get_mongo_session
 from app.db.postgres.engine import create_engine
 from app.main import create_app
+from app.observability import pools
+from app.observability.metrics import Metrics
 from tests.observability.scrape import label_values, sample_value
 
 REQUESTS = "syncdesk_http_request_duration_seconds_count"
@@ -101,14 +104,37 @@ async def test_metrics_setting_off_serves_no_metrics(metrics_off: None) -> None:
     assert response.status_code == 404
 
 
-@pytest.fixture
-async def small_pool_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
-    """A metered engine on this run's database: one kept connection and one overflow, which
-    a third checkout waits for (0.2 s at most)."""
-    small = settings.model_copy(
+def small_pool(settings: Settings) -> Settings:
+    """One kept connection and one overflow, which a third checkout waits for (0.2 s at most)."""
+    return settings.model_copy(
         update={"POSTGRES_POOL_SIZE": 1, "POSTGRES_MAX_OVERFLOW": 1, "POSTGRES_POOL_TIMEOUT": 0.2}
     )
-    engine = create_engine(small, metered=True)
+
+
+@pytest.fixture
+async def small_pool_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    """A metered engine with a small pool on this run's database."""
+    engine = create_engine(small_pool(settings), metered=True)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def worker_metrics(monkeypatch: pytest.MonkeyPatch) -> Metrics:
+    """Metrics of their own, which pools feed as a worker of several does: by writing the
+    gauges at each checkout and return (a single process reads them when scraped)."""
+    metrics = Metrics(CollectorRegistry())
+    monkeypatch.setattr(pools, "get_metrics", lambda: metrics)
+    monkeypatch.setattr(pools, "is_multiprocess", lambda: True)
+    return metrics
+
+
+@pytest.fixture
+async def worker_pool_engine(
+    worker_metrics: Metrics, settings: Settings
+) -> AsyncIterator[AsyncEngine]:
+    """A metered engine with a small pool, feeding `worker_metrics`."""
+    engine = create_engine(small_pool(settings), metered=True)
     yield engine
     await engine.dispose()
 
@@ -128,6 +154,21 @@ async def test_postgres_pool_gauges_follow_checkouts(
     for connection in connections:
         await connection.close()
     idle = await scrape(client)
+
+    assert sample_value(busy, "syncdesk_postgres_pool_size") == 1
+    assert sample_value(busy, "syncdesk_postgres_pool_checked_out") == 2
+    assert sample_value(busy, "syncdesk_postgres_pool_overflow") == 1
+    assert sample_value(idle, "syncdesk_postgres_pool_checked_out") == 0
+
+
+async def test_a_worker_of_several_writes_the_pool_gauges_as_checkouts_change_them(
+    worker_metrics: Metrics, worker_pool_engine: AsyncEngine
+) -> None:
+    connections = await checked_out(worker_pool_engine, 2)
+    busy = generate_latest(worker_metrics.registry).decode()
+    for connection in connections:
+        await connection.close()
+    idle = generate_latest(worker_metrics.registry).decode()
 
     assert sample_value(busy, "syncdesk_postgres_pool_size") == 1
     assert sample_value(busy, "syncdesk_postgres_pool_checked_out") == 2
