@@ -6,9 +6,8 @@ and Motor, its predecessor. Handlers see one type, `MongoDatabase`, for either.
 
 import gc
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorCollection, AsyncIOMotorDatabase
 from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -20,27 +19,45 @@ from app.observability.database_spans import CommandSpans
 from app.observability.pools import MongoPoolMetrics
 
 MongoDocument = dict[str, Any]
-# Motor ships no type hints, so mypy checks code against PyMongo's async API: write code
-# both drivers run (see docs/mongo-drivers.md for where they differ).
-MongoClient = AsyncMongoClient[MongoDocument] | AsyncIOMotorClient[MongoDocument]
-MongoDatabase = AsyncDatabase[MongoDocument] | AsyncIOMotorDatabase[MongoDocument]
-MongoCollection = AsyncCollection[MongoDocument] | AsyncIOMotorCollection[MongoDocument]
+if TYPE_CHECKING:
+    from motor.motor_asyncio import (
+        AsyncIOMotorClient,
+        AsyncIOMotorCollection,
+        AsyncIOMotorDatabase,
+    )
 
-CLIENT_CLASSES: dict[MongoDriver, type[MongoClient]] = {
-    "motor": AsyncIOMotorClient,
-    "pymongo": AsyncMongoClient,
-}
+    # Motor ships no type hints, so mypy checks code against PyMongo's async API: write code
+    # both drivers run (see docs/mongo-drivers.md for where they differ).
+    MongoClient: TypeAlias = AsyncMongoClient[MongoDocument] | AsyncIOMotorClient[MongoDocument]
+    MongoDatabase: TypeAlias = AsyncDatabase[MongoDocument] | AsyncIOMotorDatabase[MongoDocument]
+    MongoCollection: TypeAlias = (
+        AsyncCollection[MongoDocument] | AsyncIOMotorCollection[MongoDocument]
+    )
+else:
+    # Motor is imported only when chosen (90 ms of every process's start otherwise); at run
+    # time the aliases, which only annotations read, name PyMongo's classes.
+    MongoClient = AsyncMongoClient[MongoDocument]
+    MongoDatabase = AsyncDatabase[MongoDocument]
+    MongoCollection = AsyncCollection[MongoDocument]
+
+
+def client_class(driver: MongoDriver) -> type[MongoClient]:
+    """The client class of a `MONGO_DRIVER` value."""
+    if driver == "motor":
+        from motor.motor_asyncio import AsyncIOMotorClient
+
+        return AsyncIOMotorClient
+    return AsyncMongoClient
 
 
 def create_client(settings: Settings) -> MongoClient:
     """A client of the `MONGO_DRIVER` driver; it connects on first use."""
-    client_class = CLIENT_CLASSES[settings.MONGO_DRIVER]
     listeners: list[monitoring.CommandListener | monitoring.ConnectionPoolListener] = [
         CommandSpans()
     ]
     if settings.METRICS:
         listeners.append(MongoPoolMetrics())
-    return client_class(
+    return client_class(settings.MONGO_DRIVER)(
         settings.mongo_database_url,
         # One budget for each operation, retries and server selection included.
         timeoutMS=settings.MONGO_TIMEOUT_MS,
