@@ -322,12 +322,14 @@ def running_servers(
     They start side by side: MongoDB's provisioning (a start to create the user, a stop, a
     start with auth) takes seconds that PostgreSQL's initdb and start can share.
     """
-    preload()
     with contextlib.ExitStack() as cleanup:
         pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="server-start")
         starting: list[Future[PostgresServer] | Future[MongoServer]] = []
         try:
             with _signals_held(signal.SIGINT, signal.SIGTERM):
+                # Held here too: its first `tempfile` use writes and deletes a probe file in
+                # TMPDIR, which an interruption in between would leave behind.
+                preload()
                 postgres = pool.submit(PostgresServer.create, user=pg_user, password=pg_password)
                 starting.append(postgres)
                 mongo = pool.submit(MongoServer.create, user=mongo_user, password=mongo_password)
