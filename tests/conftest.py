@@ -121,11 +121,9 @@ def server_env() -> dict[str, str]:
     if servers_named_by_environment():
         return {}
     try:
-        env = shared_server_env()
+        return shared_server_env()
     except (TimeoutError, RuntimeError) as exc:
         pytest.fail(str(exc), pytrace=False)
-    assert env is not None, "pytest_sessionstart starts the servers before any test"
-    return env
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 """Throwaway servers for the whole run, started once and shared by every xdist worker.
 
 The first pytest process (xdist's controller, or the only one without xdist) starts them in
-a thread as soon as it is configured, so they come up while the workers start and collect;
+a thread when its session starts, so they come up while the workers start and collect;
 it writes their connection settings to a file the workers wait for, and removes the servers
 when the run ends. Each worker still works in databases of its own (`tests.databases.RUN_ID`).
 """
@@ -10,10 +10,9 @@ import json
 import os
 import tempfile
 import threading
-import time
 from pathlib import Path
 
-from devstack.servers import preload, running_servers
+from devstack.servers import preload, running_servers, wait_until
 from tests.credentials import HOSTILE_PASSWORD
 
 # Inherited by the workers: where the servers' settings (or why they failed) will be written.
@@ -59,17 +58,13 @@ class SharedServers:
         partial.replace(self.settings_file)
 
 
-def shared_server_env() -> dict[str, str] | None:
-    """The shared servers' settings once they are up; None where this run started none."""
+def shared_server_env() -> dict[str, str]:
+    """The shared servers' settings, once they are up."""
     path = os.environ.get(SETTINGS_FILE_VARIABLE)
     if not path:
-        return None
+        raise RuntimeError("no test servers were started for this run")
     settings_file = Path(path)
-    deadline = time.monotonic() + START_DEADLINE_SECONDS
-    while not settings_file.exists():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"the test servers were not up after {START_DEADLINE_SECONDS} s")
-        time.sleep(0.05)
+    wait_until(settings_file.exists, timeout=START_DEADLINE_SECONDS, what="the test servers")
     content = json.loads(settings_file.read_text())
     if "error" in content:
         raise RuntimeError(content["error"])
