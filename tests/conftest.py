@@ -33,6 +33,7 @@ from app.db.mongo.dependencies import get_mongo_session
 from app.db.postgres.engine import create_engine, dispose_engine
 from app.main import create_app
 from app.models import metadata
+from app.observability.logs import configure_logging
 from devstack.app_process import AppProcess
 from tests.databases import (
     RUN_ID,
@@ -215,22 +216,36 @@ def undeclared_mongo_session() -> MongoDatabase:
     pytest.fail("this test reaches MongoDB: request the `mongo_database` fixture")
 
 
+@pytest.fixture(scope="session")
+async def cleanup_engine(pg_engine: AsyncEngine, settings: Settings) -> AsyncIterator[AsyncEngine]:
+    """A patient engine for emptying the tables: TRUNCATE waits for the test's sessions to end.
+    One per run, as a connection opened per test cost more than the TRUNCATE."""
+    engine = patient_engine(settings)
+    yield engine
+    await engine.dispose()
+
+
 @pytest.fixture
-async def empty_tables(pg_engine: AsyncEngine, settings: Settings) -> AsyncIterator[None]:
+async def empty_tables(cleanup_engine: AsyncEngine) -> AsyncIterator[None]:
     """Every table emptied after the test, for tests whose requests commit."""
     yield
     tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
-    engine = patient_engine(settings)  # TRUNCATE waits for the test's sessions to end
-    async with engine.begin() as connection:
+    async with cleanup_engine.begin() as connection:
         await connection.execute(text(f"TRUNCATE {tables}"))
-    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def shared_app(settings: Settings) -> FastAPI:
+    """The app built once for the tests that keep the run's settings: FastAPI prepares each
+    route on the first request an app serves, ~20 ms that every test paid for an app of its own."""
+    return create_app()
 
 
 @pytest.fixture
 def app(
     settings: Settings, empty_tables: None, request: pytest.FixtureRequest
 ) -> Iterator[FastAPI]:
-    """The app on this run's databases.
+    """The app on this run's databases (built for the test if it changed the settings).
 
     PostgreSQL: the app's own session dependencies, so each handler gets the kind of session
     production gives it (a transaction, or autocommit for `PgReadSessionDep`); what requests
@@ -245,7 +260,11 @@ def app(
         def test_mongo_session() -> MongoDatabase:
             return mongo_database
 
-    app = create_app()
+    if get_settings() == settings:  # so the shared app, built on first use, has them too
+        configure_logging(settings)  # another test's app may have switched the log format
+        app: FastAPI = request.getfixturevalue("shared_app")
+    else:
+        app = create_app()
     app.dependency_overrides[get_mongo_session] = test_mongo_session
     yield app
     app.dependency_overrides.clear()

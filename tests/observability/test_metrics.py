@@ -104,6 +104,13 @@ async def test_metrics_setting_off_serves_no_metrics(metrics_off: None) -> None:
     assert response.status_code == 404
 
 
+async def test_the_client_fixture_follows_settings_a_test_changed(
+    metrics_off: None, client: AsyncClient
+) -> None:
+    # The suite shares one app among tests; one built with other settings would serve /metrics.
+    assert (await client.get("/metrics")).status_code == 404
+
+
 def small_pool(settings: Settings) -> Settings:
     """One kept connection and one overflow, which a third checkout waits for (0.2 s at most)."""
     return settings.model_copy(
