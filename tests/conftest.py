@@ -37,10 +37,10 @@ from app.observability.logs import configure_logging
 from devstack.app_process import AppProcess
 from tests.databases import (
     RUN_ID,
-    drop_mongo_database,
     drop_postgres_database,
     drop_with_retries,
     patient_engine,
+    scratch_databases,
 )
 from tests.server_homes import processes_in
 from tests.shared_servers import SETTINGS_FILE_VARIABLE, SharedServers, shared_server_env
@@ -283,10 +283,8 @@ async def scratch_env(
     test_env: dict[str, str], settings: Settings
 ) -> AsyncIterator[dict[str, str]]:
     """Environment naming databases of their own for one test, dropped afterwards."""
-    name = f"syncdesk_test_{RUN_ID}_{secrets.token_hex(3)}"
-    yield {**test_env, "POSTGRES_DB": name, "MONGO_DB": name}
-    await drop_postgres_database(settings, name)
-    await drop_mongo_database(settings, name)
+    async with scratch_databases(test_env, settings) as env:
+        yield env
 
 
 @pytest.fixture

@@ -65,6 +65,20 @@ async def create_postgres_database(settings: Settings, name: str) -> None:
     await _on_server(settings, "CREATE DATABASE {}", name)
 
 
+@asynccontextmanager
+async def scratch_databases(
+    test_env: dict[str, str], settings: Settings
+) -> AsyncIterator[dict[str, str]]:
+    """`test_env` naming a PostgreSQL and a MongoDB database of their own (created by whoever
+    uses them first), both dropped on exit."""
+    name = f"syncdesk_test_{RUN_ID}_{secrets.token_hex(3)}"
+    try:
+        yield {**test_env, "POSTGRES_DB": name, "MONGO_DB": name}
+    finally:
+        await drop_postgres_database(settings, name)
+        await drop_mongo_database(settings, name)
+
+
 async def _on_server(settings: Settings, statement: str, name: str) -> None:
     # Database DDL runs outside a transaction, from the maintenance database.
     engine = patient_engine(settings, MAINTENANCE_DATABASE)

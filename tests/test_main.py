@@ -5,7 +5,7 @@ import http.client
 import json
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
@@ -17,6 +17,7 @@ from devstack.app_process import AppProcess
 from devstack.servers import free_port
 from tests.budgets import CONDITION_GUARD_SECONDS, SCHEDULING_MARGIN_SECONDS, STOP_GRACE_SECONDS
 from tests.credentials import HOSTILE_PASSWORD
+from tests.databases import scratch_databases
 from tests.in_flight import finish_request, open_in_flight
 from tests.log_lines import seconds_between
 
@@ -130,10 +131,21 @@ def test_production_refuses_development_credentials(
     assert_one_clear_line(app, f"Startup failed: {variable}")
 
 
-@pytest.fixture
-def live_app(start_app: StartApp, scratch_env: dict[str, str]) -> AppProcess:
-    """The app on databases of its own (what it stores shows in no other test's listing)."""
-    return start_app({**scratch_env, "ENVIRONMENT": "development"})
+@pytest.fixture(scope="module")
+async def live_app(
+    test_env: dict[str, str], settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[AppProcess]:
+    """The app on databases of its own (what it stores shows in no other test's listing),
+    started once for the body-limit tests, which change neither it nor its settings."""
+    async with scratch_databases(test_env, settings) as env:
+        log_path = tmp_path_factory.mktemp("live-app") / "app.log"
+        app = AppProcess(env={**env, "ENVIRONMENT": "development"}, log_path=log_path)
+        app.start()
+        try:
+            app.wait_ready()
+            yield app
+        finally:
+            app.terminate()
 
 
 def post_raw(app: AppProcess, headers: dict[str, str], chunks: list[bytes]) -> tuple[int, bytes]:
