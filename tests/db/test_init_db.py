@@ -2,6 +2,7 @@
 
 import asyncio
 import itertools
+import secrets
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 
@@ -22,6 +23,7 @@ from devstack.servers import PostgresServer, free_port, wait_until
 from tests.budgets import CONDITION_GUARD_SECONDS, SCHEDULING_MARGIN_SECONDS
 from tests.credentials import HOSTILE_PASSWORD
 from tests.databases import (
+    RUN_ID,
     create_postgres_database,
     ddl_lock_held,
     drop_postgres_database,
@@ -33,15 +35,16 @@ from tests.pg_proxy import ADMIN_SHUTDOWN, STARTING_UP, TOO_MANY_CLIENTS, PgProx
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
 pytestmark = pytest.mark.slow
 
-QUOTED_NAME = "Sync-Desk_Test"
-
 
 @pytest.fixture
 async def dev_settings(settings: Settings) -> AsyncIterator[Settings]:
-    """Development settings on a database whose name needs quoting, dropped afterwards."""
-    dev = settings.model_copy(update={"ENVIRONMENT": "development", "POSTGRES_DB": QUOTED_NAME})
+    """Development settings on a database of this test's own whose name needs quoting (capitals
+    and a hyphen), dropped afterwards. Every worker shares the server: a fixed name was dropped
+    by one test while another used it."""
+    name = f"Sync-Desk_Test_{RUN_ID}_{secrets.token_hex(3)}"
+    dev = settings.model_copy(update={"ENVIRONMENT": "development", "POSTGRES_DB": name})
     yield dev
-    await drop_postgres_database(settings, QUOTED_NAME)
+    await drop_postgres_database(settings, name)
 
 
 async def scalar(settings: Settings, sql: str) -> object:
@@ -57,7 +60,7 @@ async def test_init_creates_a_missing_database_whose_name_needs_quoting(
 ) -> None:
     await init_postgres_db(dev_settings)
 
-    assert await scalar(dev_settings, "SELECT current_database()") == QUOTED_NAME
+    assert await scalar(dev_settings, "SELECT current_database()") == dev_settings.POSTGRES_DB
     assert await scalar(dev_settings, "SELECT count(*) FROM items") == 0
 
 
