@@ -26,11 +26,11 @@ serve *args:
 
 # Run the whole test suite against real servers (throwaway ones unless POSTGRES_HOST/MONGO_HOST name servers)
 test *args:
-    {{uv}} run --locked --compile-bytecode --group test pytest -n 4 --dist loadgroup {{args}}
+    {{uv}} run --locked --compile-bytecode --group test pytest -n 4 --dist worksteal {{args}}
 
 # The quick loop: every test but the slow ones (app processes, fault injection, timeouts)
 test-fast *args:
-    {{uv}} run --locked --compile-bytecode --group test pytest -n 2 --dist loadgroup -m "not slow" {{args}}
+    {{uv}} run --locked --compile-bytecode --group test pytest -n 2 --dist worksteal -m "not slow" {{args}}
 
 # The tests that lean on asyncio, ssl, signals and subprocesses, on the oldest Python the README promises (Debian 12's 3.11.2)
 test-oldest-python *args:

@@ -82,20 +82,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         servers.stop()
 
 
-# Fixtures that start servers or app processes of their own, once in each worker that runs a
-# test using them: those tests go to one worker (`--dist loadgroup`), so each starts once a run.
-PROCESS_FIXTURES = ("stack", "pod_servers", "servers", "live_app")
-
-
-# tryfirst: before xdist reads the groups from the marks.
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        for name in PROCESS_FIXTURES:
-            if name in item.fixturenames:  # type: ignore[attr-defined]
-                item.add_marker(pytest.mark.xdist_group(name))
-
-
 @pytest.fixture(scope="session", autouse=True)
 def ignore_developer_dotenv() -> Iterator[None]:
     """No `.env` is read, here or in the app processes tests start: its edits must not

@@ -136,7 +136,8 @@ async def live_app(
     test_env: dict[str, str], settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[AppProcess]:
     """The app on databases of its own (what it stores shows in no other test's listing),
-    started once for the body-limit tests, which change neither it nor its settings."""
+    started once for the body-limit tests (once per xdist worker that runs one), which change
+    neither it nor its settings."""
     async with scratch_databases(test_env, settings) as env:
         log_path = tmp_path_factory.mktemp("live-app") / "app.log"
         app = AppProcess(env={**env, "ENVIRONMENT": "development"}, log_path=log_path)
