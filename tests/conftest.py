@@ -14,6 +14,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -113,6 +114,16 @@ def server_homes_parent() -> Iterator[Path]:
     for process in processes_in(parent):  # left by a failed test: not by the next run too
         process.kill()
     shutil.rmtree(parent, ignore_errors=True)
+
+
+@pytest.fixture
+def refused_port() -> Iterator[int]:
+    """A port on 127.0.0.1 that refuses connections for the whole test: bound, never listening,
+    so no server another worker starts meanwhile can take it. A port merely free when asked was
+    once taken by such a server, and the test met it instead of a refusal."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield held.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

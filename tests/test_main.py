@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.core.config import MongoDriver, Settings
 from app.main import YOUNG_GENERATION_GC_THRESHOLD, create_app, lifespan
 from devstack.app_process import AppProcess
-from devstack.servers import free_port
 from tests.budgets import CONDITION_GUARD_SECONDS, SCHEDULING_MARGIN_SECONDS, STOP_GRACE_SECONDS
 from tests.credentials import HOSTILE_PASSWORD
 from tests.databases import scratch_databases
@@ -76,9 +75,9 @@ def assert_one_clear_line(app: AppProcess, expected: str) -> None:
 
 
 def test_startup_without_postgres_exits_with_one_line_naming_it(
-    start_app: StartApp, scratch_env: dict[str, str]
+    start_app: StartApp, scratch_env: dict[str, str], refused_port: int
 ) -> None:
-    port = free_port()
+    port = refused_port
     env = {**scratch_env, "ENVIRONMENT": "development", "POSTGRES_PORT": str(port)}
 
     app = start_app(env, wait=False)
@@ -93,9 +92,9 @@ def test_startup_without_postgres_exits_with_one_line_naming_it(
 
 
 def test_startup_without_mongo_fails_fast_with_one_line(
-    start_app: StartApp, scratch_env: dict[str, str], mongo_driver: MongoDriver
+    start_app: StartApp, scratch_env: dict[str, str], mongo_driver: MongoDriver, refused_port: int
 ) -> None:
-    port = free_port()
+    port = refused_port
     env = {
         **scratch_env,
         "ENVIRONMENT": "test",

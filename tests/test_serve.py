@@ -16,7 +16,7 @@ import pytest
 from app.core.config import Settings
 from app.observability.metrics import MULTIPROCESS_DIR_VARIABLE
 from app.serve import WORKER_HEALTHCHECK_SECONDS, metrics_directory
-from devstack.servers import free_port, wait_until
+from devstack.servers import wait_until
 from tests.budgets import (
     CONDITION_GUARD_SECONDS,
     PROCESS_MARGIN_SECONDS,
@@ -161,9 +161,9 @@ def test_forwarded_proto_is_trusted_only_from_forwarded_allow_ips(
 
 
 def test_a_worker_that_cannot_start_stops_the_server_with_status_3(
-    test_env: dict[str, str], tmp_path: Path
+    test_env: dict[str, str], tmp_path: Path, refused_port: int
 ) -> None:
-    env = {**test_env, "MONGO_PORT": str(free_port()), "LOG_FORMAT": "json"}
+    env = {**test_env, "MONGO_PORT": str(refused_port), "LOG_FORMAT": "json"}
     server = Served(env, tmp_path / "serve.log")
     server.start()
 

@@ -199,8 +199,8 @@ def test_healthcheck_gives_up_after_its_timeout_when_the_app_hangs(healthcheck: 
     assert HEALTHCHECK_TIMEOUT <= seconds < HEALTHCHECK_TIMEOUT + PROCESS_MARGIN_SECONDS
 
 
-def test_healthcheck_fails_when_nothing_listens(healthcheck: list[str]) -> None:
-    result, _ = run_healthcheck(healthcheck, f"http://127.0.0.1:{free_port()}/health/ready")
+def test_healthcheck_fails_when_nothing_listens(healthcheck: list[str], refused_port: int) -> None:
+    result, _ = run_healthcheck(healthcheck, f"http://127.0.0.1:{refused_port}/health/ready")
 
     assert result.returncode == 1
     assert "unhealthy" in result.stderr

@@ -19,7 +19,7 @@ from app.db.postgres.failures import DriverConnectionError
 from app.db.postgres.init_db import MAINTENANCE_DATABASE
 from app.db.postgres.retry import ATTEMPTS, WAIT_SECONDS
 from devstack.app_process import AppProcess
-from devstack.servers import PostgresServer, free_port, wait_until
+from devstack.servers import PostgresServer, wait_until
 from tests.budgets import CONDITION_GUARD_SECONDS, SCHEDULING_MARGIN_SECONDS
 from tests.credentials import HOSTILE_PASSWORD
 from tests.databases import (
@@ -146,8 +146,10 @@ async def test_init_retries_until_postgres_comes_up(
     assert await scalar(late, "SELECT count(*) FROM items") == 0
 
 
-async def test_init_gives_up_after_ten_attempts_naming_the_server(settings: Settings) -> None:
-    port = free_port()
+async def test_init_gives_up_after_ten_attempts_naming_the_server(
+    settings: Settings, refused_port: int
+) -> None:
+    port = refused_port
     nowhere = settings.model_copy(update={"ENVIRONMENT": "development", "POSTGRES_PORT": port})
 
     with pytest.raises(DatabaseUnavailableError) as caught:

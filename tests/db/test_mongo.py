@@ -11,7 +11,6 @@ from pymongo import AsyncMongoClient
 from app.core.config import Settings
 from app.db.exceptions import DatabaseUnavailableError
 from app.db.mongo.db import MongoDatabase, MongoDb
-from devstack.servers import free_port
 from tests.budgets import SCHEDULING_MARGIN_SECONDS
 
 CLIENT_CLASSES = {"motor": AsyncIOMotorClient, "pymongo": AsyncMongoClient}
@@ -56,9 +55,9 @@ async def test_stored_datetimes_read_back_in_utc(mongo_database: MongoDatabase) 
 
 
 async def test_connect_fails_fast_with_a_clear_message_when_nothing_listens(
-    mongo_settings: Settings,
+    mongo_settings: Settings, refused_port: int
 ) -> None:
-    port = free_port()
+    port = refused_port
     # Any timeout shows it; a short one keeps the test quick (nothing can answer in time).
     nowhere = mongo_settings.model_copy(update={"MONGO_PORT": port, "MONGO_TIMEOUT_MS": 300})
     started = time.monotonic()

@@ -14,7 +14,6 @@ from app.db.mongo.db import MongoDatabase, close_client, create_client
 from app.db.mongo.dependencies import get_mongo_session
 from app.db.postgres.dependencies import get_postgres_engine, get_postgres_session
 from app.db.postgres.engine import create_engine
-from devstack.servers import free_port
 from tests.budgets import UNAVAILABLE_WITHIN_SECONDS
 from tests.databases import uses_mongo
 
@@ -40,17 +39,21 @@ async def test_ready_is_ok_when_both_databases_answer(client: AsyncClient) -> No
 
 
 @pytest.fixture
-async def unreachable_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+async def unreachable_engine(settings: Settings, refused_port: int) -> AsyncIterator[AsyncEngine]:
     """An engine on a port where no server listens."""
-    engine = create_engine(settings, settings.postgres_database_url.set(port=free_port()))
+    engine = create_engine(settings, settings.postgres_database_url.set(port=refused_port))
     yield engine
     await engine.dispose()
 
 
 @pytest.fixture
-async def unreachable_mongo(mongo_settings: Settings) -> AsyncIterator[MongoDatabase]:
+async def unreachable_mongo(
+    mongo_settings: Settings, refused_port: int
+) -> AsyncIterator[MongoDatabase]:
     """The driver's own client on a port where no server listens; gives up within 0.3 s."""
-    nowhere = mongo_settings.model_copy(update={"MONGO_PORT": free_port(), "MONGO_TIMEOUT_MS": 300})
+    nowhere = mongo_settings.model_copy(
+        update={"MONGO_PORT": refused_port, "MONGO_TIMEOUT_MS": 300}
+    )
     client = create_client(nowhere)
     yield client["nowhere"]
     await close_client(client)

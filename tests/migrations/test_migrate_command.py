@@ -13,7 +13,6 @@ from app.core.config import Settings
 from app.migrations.config import alembic_config, head_revisions
 from app.migrations.revision import current_revisions
 from devstack.app_process import PROJECT_ROOT
-from devstack.servers import free_port
 from tests.credentials import HOSTILE_PASSWORD
 from tests.databases import ddl_lock_held, tables, wait_for_ddl_lock_waiters
 from tests.migrations.migrate import MIGRATE, migrate
@@ -76,8 +75,10 @@ async def start_migrate(env: dict[str, str], log: Path) -> asyncio.subprocess.Pr
         )
 
 
-def test_migrate_on_an_unreachable_server_says_so_in_one_line(empty_env: dict[str, str]) -> None:
-    port = free_port()
+def test_migrate_on_an_unreachable_server_says_so_in_one_line(
+    empty_env: dict[str, str], refused_port: int
+) -> None:
+    port = refused_port
 
     result = migrate({**empty_env, "POSTGRES_PORT": str(port)})
 

@@ -10,7 +10,7 @@ from app.core.config import Settings
 from app.db.postgres.retry import ATTEMPTS, WAIT_SECONDS
 from app.migrations.config import head_revisions
 from devstack.app_process import AppProcess
-from devstack.servers import PostgresServer, free_port
+from devstack.servers import PostgresServer
 from tests.budgets import CONDITION_GUARD_SECONDS, SCHEDULING_MARGIN_SECONDS
 from tests.credentials import HOSTILE_PASSWORD
 from tests.databases import patient_engine, tables
@@ -102,9 +102,9 @@ def test_production_startup_on_a_database_not_created_yet_is_one_line(
 
 
 def test_production_startup_without_postgres_is_one_line_naming_it(
-    start_app: StartApp, scratch_env: dict[str, str]
+    start_app: StartApp, scratch_env: dict[str, str], refused_port: int
 ) -> None:
-    port = free_port()
+    port = refused_port
 
     app = start_app({**production(scratch_env), "POSTGRES_PORT": str(port)}, wait=False)
 

@@ -8,7 +8,6 @@ import sys
 
 import pytest
 
-from devstack.servers import free_port
 from tests.commands import run_command
 from tests.containers.tools import tool
 
@@ -63,11 +62,11 @@ def test_migrate_with_no_server_named_checks_the_migrations_on_a_throwaway_serve
     assert "The migrations apply cleanly" in result.stdout
 
 
-def test_revision_against_an_unreachable_server_is_one_line() -> None:
+def test_revision_against_an_unreachable_server_is_one_line(refused_port: int) -> None:
     env = {
         **without_server_settings(),
         "POSTGRES_HOST": "127.0.0.1",
-        "POSTGRES_PORT": str(free_port()),
+        "POSTGRES_PORT": str(refused_port),
     }
 
     result = run_migrations_command("revision", "never written", env=env)
