@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.core.config import Settings
 from devstack.app_process import AppProcess
 from tests.db.pgbouncer import pgbouncer_binary, running_pgbouncer
+from tests.http_clients import load_limits
 
 BINARY = pgbouncer_binary()
 pytestmark = [
@@ -51,7 +52,7 @@ def start_behind_pgbouncer(
 async def item_lifecycles(url: str) -> list[str]:
     """CLIENTS clients at once, each creating, reading, listing, updating and deleting its
     own items ROUNDS times; returns every answer that was not the expected one."""
-    limits = httpx.Limits(max_connections=CLIENTS)
+    limits = load_limits(CLIENTS)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=10) as http:
 
         async def one_client(number: int) -> list[str]:

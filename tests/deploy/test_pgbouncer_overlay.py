@@ -19,6 +19,7 @@ from tests.deploy.local_cluster import (
     pods_on,
     run_job,
 )
+from tests.http_clients import load_limits
 
 BINARY = pgbouncer_binary()
 pytestmark = [
@@ -66,7 +67,7 @@ async def test_job_migrates_directly_and_web_pod_serves_through_pgbouncer(
         with pods_on(pooled_addresses, pgbouncer, tmp_path) as start:
             await run_job(start, job, database)
             web = await asyncio.to_thread(past_startup, start(deployment, database), deployment)
-            limits = httpx.Limits(max_connections=CLIENTS)
+            limits = load_limits(CLIENTS)
             async with httpx.AsyncClient(base_url=web.url, limits=limits, timeout=10) as client:
                 answers = await asyncio.gather(
                     *(create_and_read(client, n) for n in range(CLIENTS))

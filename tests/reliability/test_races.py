@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.budgets import CONDITION_GUARD_SECONDS
+from tests.http_clients import load_limits
 from tests.reliability.stack import Stack
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
@@ -20,9 +21,7 @@ CLIENT_CONNECTIONS = 100
 
 @pytest.fixture
 async def client(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
-    # Drop idle connections long before uvicorn's 5 s keep-alive closes them, so a request
-    # never goes out on a connection the server is closing.
-    limits = httpx.Limits(max_connections=CLIENT_CONNECTIONS, keepalive_expiry=1)
+    limits = load_limits(CLIENT_CONNECTIONS)
     # Requests may queue for the client's connections, longer the busier the CPU: no limit
     # on that wait, which is the test's own; the guard bounds each exchange.
     timeout = httpx.Timeout(CONDITION_GUARD_SECONDS, pool=None)
