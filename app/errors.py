@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pymongo.errors import PyMongoError
 
 from app.core.allow_header import method_not_allowed_handler
 from app.core.config import get_settings
@@ -17,6 +18,7 @@ from app.db.exceptions import (
     ResourceAlreadyExistsError,
     ResourceNotFoundError,
 )
+from app.db.mongo.db import unavailable_error
 from app.observability.metrics import get_metrics
 
 # Looked up along the error's class hierarchy, so a subclass (`NoteNotFound(ResourceNotFoundError)`)
@@ -51,6 +53,15 @@ async def database_error_handler(request: Request, exc: Exception) -> JSONRespon
     return JSONResponse({"detail": str(error)}, status_code=status_for(error))
 
 
+async def mongo_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """A MongoDB outage met by a handler is a 503, as `DatabaseUnavailableError`; any other
+    driver error is the handler's own failure and stays a 500."""
+    error = unavailable_error(cast(PyMongoError, exc))
+    if error is None:
+        raise exc
+    return await database_error_handler(request, error)
+
+
 async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
     """FastAPI's 422 body, rendered ASCII-only so echoed odd Unicode cannot break it."""
     errors = cast(RequestValidationError, exc).errors()
@@ -73,5 +84,6 @@ def add_error_handlers(app: FastAPI) -> None:
     """Register the handlers; Starlette finds them along each error's class hierarchy."""
     for error in STATUS_BY_ERROR:
         app.add_exception_handler(error, database_error_handler)
+    app.add_exception_handler(PyMongoError, mongo_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(status.HTTP_405_METHOD_NOT_ALLOWED, method_not_allowed_handler)

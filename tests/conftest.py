@@ -223,6 +223,19 @@ async def mongo_database(
     await drop_with_retries(mongo_client, name)
 
 
+@pytest.fixture
+async def unreachable_mongo(
+    mongo_settings: Settings, refused_port: int
+) -> AsyncIterator[MongoDatabase]:
+    """The driver's own client on a port where no server listens; gives up within 0.3 s."""
+    nowhere = mongo_settings.model_copy(
+        update={"MONGO_PORT": refused_port, "MONGO_TIMEOUT_MS": 300}
+    )
+    client = create_client(nowhere)
+    yield client["nowhere"]
+    await close_client(client)
+
+
 def undeclared_mongo_session() -> MongoDatabase:
     pytest.fail("this test reaches MongoDB: request the `mongo_database` fixture")
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.config import Settings
-from app.db import PgReadSessionDep, PgSessionDep, mongo_db
+from app.db import MongoSessionDep, PgReadSessionDep, PgSessionDep, mongo_db
 from app.db.mongo.db import MongoDatabase
 from app.db.mongo.dependencies import get_mongo_session
 from app.db.postgres.dependencies import get_postgres_read_session, get_postgres_session
@@ -234,7 +234,7 @@ async def test_a_handler_error_of_its_own_is_a_500_not_a_database_outage(
 async def test_mongo_session_is_the_connected_database(mongo_settings: Settings) -> None:
     await mongo_db.connect(mongo_settings)
     try:
-        database = await anext(get_mongo_session())
+        database = await get_mongo_session()
         assert database.name == mongo_settings.MONGO_DB
     finally:
         await mongo_db.disconnect()
@@ -254,3 +254,36 @@ async def test_overridden_mongo_session_is_the_one_routes_use(
     await client.post("/events", json={"type": "via-http"})
 
     assert await mongo_database["events"].count_documents({"type": "via-http"}) == 1
+
+
+async def test_a_mongo_outage_in_a_handler_is_a_503_naming_mongodb(
+    app: FastAPI, client: AsyncClient, unreachable_mongo: MongoDatabase
+) -> None:
+    app.dependency_overrides[get_mongo_session] = lambda: unreachable_mongo
+    response = await client.get("/events/65f0c0ffee0ddba11c0ffee0")
+
+    assert response.status_code == 503
+    assert response.json() == {"detail": "MongoDB is unavailable: try again later"}
+
+
+def duplicate_insert_app(database: MongoDatabase) -> FastAPI:
+    """A route whose second insert of one `_id` the server refuses (not an outage)."""
+    app = FastAPI()
+    add_error_handlers(app)
+    app.dependency_overrides[get_mongo_session] = lambda: database
+
+    @app.post("/")
+    async def insert_twice(db: MongoSessionDep) -> None:
+        await db["notes"].insert_one({"_id": "taken"})
+        await db["notes"].insert_one({"_id": "taken"})
+
+    return app
+
+
+async def test_a_mongo_error_that_is_no_outage_is_a_500(mongo_database: MongoDatabase) -> None:
+    transport = ASGITransport(app=duplicate_insert_app(mongo_database), raise_app_exceptions=False)
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.post("/")
+
+    assert response.status_code == 500
+    assert "unavailable" not in response.text

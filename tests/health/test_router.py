@@ -10,7 +10,7 @@ from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.core.config import Settings
-from app.db.mongo.db import MongoDatabase, close_client, create_client
+from app.db.mongo.db import MongoDatabase
 from app.db.mongo.dependencies import get_mongo_session
 from app.db.postgres.dependencies import get_postgres_engine, get_postgres_session
 from app.db.postgres.engine import create_engine
@@ -44,19 +44,6 @@ async def unreachable_engine(settings: Settings, refused_port: int) -> AsyncIter
     engine = create_engine(settings, settings.postgres_database_url.set(port=refused_port))
     yield engine
     await engine.dispose()
-
-
-@pytest.fixture
-async def unreachable_mongo(
-    mongo_settings: Settings, refused_port: int
-) -> AsyncIterator[MongoDatabase]:
-    """The driver's own client on a port where no server listens; gives up within 0.3 s."""
-    nowhere = mongo_settings.model_copy(
-        update={"MONGO_PORT": refused_port, "MONGO_TIMEOUT_MS": 300}
-    )
-    client = create_client(nowhere)
-    yield client["nowhere"]
-    await close_client(client)
 
 
 @uses_mongo

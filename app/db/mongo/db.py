@@ -19,6 +19,8 @@ from app.observability.database_spans import CommandSpans
 from app.observability.pools import MongoPoolMetrics
 
 MongoDocument = dict[str, Any]
+# How an HTTP answer names the database: host names stay in the logs.
+DATABASE = "MongoDB"
 if TYPE_CHECKING:
     from motor.motor_asyncio import (
         AsyncIOMotorClient,
@@ -82,6 +84,12 @@ async def close_client(client: MongoClient) -> None:
 def is_unavailable(exc: PyMongoError) -> bool:
     """Whether a driver error means the server is down, unreachable or too slow."""
     return isinstance(exc, ConnectionFailure) or exc.timeout
+
+
+def unavailable_error(exc: PyMongoError) -> DatabaseUnavailableError | None:
+    """The `DatabaseUnavailableError` for a driver error that is an outage; None for any other
+    (a refused write, a bad query: the handler's own failure)."""
+    return DatabaseUnavailableError(DATABASE) if is_unavailable(exc) else None
 
 
 def _ping_failure(exc: PyMongoError) -> str:
