@@ -14,7 +14,8 @@ from typing import Annotated, Any
 
 import asyncpg
 import uvloop
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Response
+from fastapi.telemetry import TelemetryConfig
 from starlette.types import ASGIApp, Message
 
 from devstack.servers import PostgresServer
@@ -78,6 +79,53 @@ def bare_route_with_yield_dependency(pool: "asyncpg.Pool[asyncpg.Record]") -> Fa
     @app.get("/items/{item_id}")
     async def read_item(item_id: str, _: Annotated[None, Depends(nothing)]) -> dict[str, Any]:
         return dict(await pool.fetchrow(SELECT_ONE_SQL, item_id) or {})
+
+    return app
+
+
+def bare_route_with_plain_dependency(pool: "asyncpg.Pool[asyncpg.Record]") -> FastAPI:
+    """The bare route plus a dependency that returns, not yields: no exit stack, no scope."""
+
+    async def nothing() -> None:
+        return None
+
+    app = FastAPI()
+
+    @app.get("/items/{item_id}")
+    async def read_item(item_id: str, _: Annotated[None, Depends(nothing)]) -> dict[str, Any]:
+        return dict(await pool.fetchrow(SELECT_ONE_SQL, item_id) or {})
+
+    return app
+
+
+def item_route(*, response_model: bool = True, telemetry: bool = True) -> FastAPI:
+    """The app's GET /items/{id} (read session, repository) alone on an app: with FastAPI's
+    response model or a `Response` the route serialises itself; FastAPI's telemetry on (the
+    default, nothing exporting) or off."""
+    from app.db import PgReadSessionDep
+    from app.items import repository
+    from app.items.schemas import ItemRead
+
+    off: TelemetryConfig = {
+        "tracing": False,
+        "metrics": False,
+        "logs": False,
+        "operation_spans": False,
+    }
+    app = FastAPI(telemetry=None if telemetry else off)
+
+    if response_model:
+
+        @app.get("/items/{item_id}")
+        async def read_item(item_id: str, session: PgReadSessionDep) -> ItemRead:
+            return await repository.get_item(session=session, item_id=item_id)
+
+    else:
+
+        @app.get("/items/{item_id}", response_model=ItemRead)
+        async def read_item_serialised(item_id: str, session: PgReadSessionDep) -> Response:
+            item = await repository.get_item(session=session, item_id=item_id)
+            return Response(item.model_dump_json(), media_type="application/json")
 
     return app
 
@@ -147,8 +195,18 @@ async def measure(env: dict[str, str]) -> dict[str, float]:
         "AsyncSession + the query through connection.execute": session_and_executed_query,
         "AsyncSession + the repository's query (fetch_one)": session_and_query,
         "ASGI: bare route": asgi_get(bench.bare_app.app, f"/items/{ITEM_ID}"),
+        "ASGI: bare route + a plain dependency": asgi_get(
+            bare_route_with_plain_dependency(pool), f"/items/{ITEM_ID}"
+        ),
         "ASGI: bare route + a yield dependency": asgi_get(
             bare_route_with_yield_dependency(pool), f"/items/{ITEM_ID}"
+        ),
+        "ASGI: the item route alone (response model)": asgi_get(item_route(), f"/items/{ITEM_ID}"),
+        "ASGI: the item route alone, serialising its Response": asgi_get(
+            item_route(response_model=False), f"/items/{ITEM_ID}"
+        ),
+        "ASGI: the item route alone, FastAPI telemetry off": asgi_get(
+            item_route(telemetry=False), f"/items/{ITEM_ID}"
         ),
         "ASGI: the app's route": asgi_get(create_app(), f"/items/{ITEM_ID}"),
     }
