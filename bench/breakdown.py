@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message
 
 from devstack.servers import PostgresServer
 
-ROUNDS = 5
+ROUNDS = 9
 CALLS = 2_000
 WARM_UP_CALLS = 200
 ITEM_ID = "item-1"
