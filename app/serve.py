@@ -151,6 +151,7 @@ def main(argv: list[str] | None = None) -> None:
         workers=workers,
         proxy_headers=True,
         forwarded_allow_ips=settings.FORWARDED_ALLOW_IPS,
+        timeout_keep_alive=settings.TIMEOUT_KEEP_ALIVE,
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         log_config=None,  # the app's configuration, above and in each worker's `create_app`
     )

@@ -160,6 +160,31 @@ def test_forwarded_proto_is_trusted_only_from_forwarded_allow_ips(
     assert response.headers["location"] == f"{scheme}://127.0.0.1:{server.port}/items"
 
 
+# uvicorn closes a connection idle this long unless told otherwise.
+UVICORN_KEEP_ALIVE_SECONDS = 5
+
+
+def test_an_idle_connection_outlives_uvicorns_default_keep_alive(
+    test_env: dict[str, str], tmp_path: Path
+) -> None:
+    # Behind a proxy that reuses idle connections (ingress-nginx: up to 60 s) a close at 5 s
+    # races the proxy's next request on that connection, which its client gets as a 502.
+    with serving(test_env, tmp_path / "serve.log", workers=1) as server:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        try:
+            first = request(connection, "GET", "/health")
+            assert connection.sock is not None
+            local_address = connection.sock.getsockname()
+            time.sleep(UVICORN_KEEP_ALIVE_SECONDS + 1)  # the idle time is what is under test
+            second = request(connection, "GET", "/health")
+            assert connection.sock is not None
+            assert connection.sock.getsockname() == local_address  # the same connection
+        finally:
+            connection.close()
+
+    assert first == second == (200, {"status": "ok"})
+
+
 def test_a_worker_that_cannot_start_stops_the_server_with_status_3(
     test_env: dict[str, str], tmp_path: Path, refused_port: int
 ) -> None:

@@ -165,6 +165,15 @@ class Settings(BaseSettings):
             "X-Forwarded-Proto headers `just serve` and the image trust."
         ),
     )
+    # A proxy that reuses an idle connection the app has just closed answers its client 502:
+    # the app must keep idle connections open longer than any proxy in front does.
+    TIMEOUT_KEEP_ALIVE: int = Field(
+        75,
+        ge=1,
+        description="Seconds `just serve` and the image keep an idle connection open; keep it "
+        "above the idle timeout of the proxy in front (60 s: ingress-nginx's upstream keep-alive, "
+        "AWS load balancers; 600 s: Google Cloud's).",
+    )
     CORS_ORIGINS: Annotated[list[str] | None, NoDecode, BeforeValidator(split_origins)] = Field(
         default=None,
         description=(
