@@ -1,10 +1,12 @@
 """ASGI middleware: each request's id, its access line, and its metrics, in one pass."""
 
 import logging
+from collections.abc import Sequence
 from contextvars import Token
 from time import perf_counter
 
 from opentelemetry import trace
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.observability.metrics import UNMATCHED_ROUTE, Metrics
@@ -19,7 +21,22 @@ SPAN_ATTRIBUTE = "app.request_id"
 
 def route_template(scope: Scope) -> str:
     """The matched route's path template (`/items/{item_id}`), never the raw path."""
-    return getattr(scope.get("route"), "path", None) or UNMATCHED_ROUTE
+    if (route := scope.get("route")) is not None:  # FastAPI's routes say which they are
+        return str(route.path)
+    if (endpoint := scope.get("endpoint")) is not None:
+        return _starlette_route_template(scope["app"].router.routes, endpoint)
+    return UNMATCHED_ROUTE
+
+
+def _starlette_route_template(routes: Sequence[BaseRoute], endpoint: object) -> str:
+    # Starlette's own routes (the OpenAPI schema) and mounts (the docs assets) name only
+    # their endpoint: find the route that holds it.
+    for route in routes:
+        if isinstance(route, Mount) and route.app is endpoint:
+            return f"{route.path}/{{path}}"
+        if isinstance(route, Route) and route.endpoint is endpoint:
+            return route.path
+    return UNMATCHED_ROUTE
 
 
 class RequestObservation:

@@ -66,6 +66,27 @@ async def test_an_unmatched_path_is_counted_under_one_fixed_label(client: AsyncC
     assert not any("4711" in route for route in label_values(exposition, "route"))
 
 
+async def test_the_schema_and_docs_assets_are_counted_under_their_routes_not_unmatched(
+    client: AsyncClient,
+) -> None:
+    paths = {"/openapi.json": "/openapi.json", "/docs-assets/swagger-ui.css": "/docs-assets/{path}"}
+    before = await scrape(client)
+    for path in paths:
+        assert (await client.get(path)).status_code == 200
+
+    exposition = await scrape(client)
+    for route in paths.values():
+        labels = {"method": "GET", "route": route, "status": "200"}
+        assert (
+            sample_value(exposition, REQUESTS, **labels)
+            == sample_value(before, REQUESTS, **labels) + 1
+        )
+    unmatched = {"method": "GET", "route": "unmatched", "status": "200"}
+    assert sample_value(exposition, REQUESTS, **unmatched) == sample_value(
+        before, REQUESTS, **unmatched
+    )
+
+
 async def test_an_unknown_method_is_counted_as_other(client: AsyncClient) -> None:
     labels = {"method": "_OTHER", "route": "/health", "status": "405"}
     before = sample_value(await scrape(client), REQUESTS, **labels)
