@@ -68,31 +68,23 @@ def asgi_get(app: ASGIApp, path: str) -> Call:
     return call
 
 
-def bare_route_with_yield_dependency(pool: "asyncpg.Pool[asyncpg.Record]") -> FastAPI:
-    """The bare route plus a yield dependency that does nothing: FastAPI's share."""
+async def yields_nothing() -> AsyncGenerator[None, None]:
+    yield
 
-    async def nothing() -> AsyncGenerator[None, None]:
-        yield
 
+async def returns_nothing() -> None:
+    return None
+
+
+def bare_route_with(
+    dependency: Callable[[], object], pool: "asyncpg.Pool[asyncpg.Record]"
+) -> FastAPI:
+    """The bare route plus a dependency that does nothing: FastAPI's share of resolving it
+    (a yield dependency adds an exit stack and a cancel scope)."""
     app = FastAPI()
 
     @app.get("/items/{item_id}")
-    async def read_item(item_id: str, _: Annotated[None, Depends(nothing)]) -> dict[str, Any]:
-        return dict(await pool.fetchrow(SELECT_ONE_SQL, item_id) or {})
-
-    return app
-
-
-def bare_route_with_plain_dependency(pool: "asyncpg.Pool[asyncpg.Record]") -> FastAPI:
-    """The bare route plus a dependency that returns, not yields: no exit stack, no scope."""
-
-    async def nothing() -> None:
-        return None
-
-    app = FastAPI()
-
-    @app.get("/items/{item_id}")
-    async def read_item(item_id: str, _: Annotated[None, Depends(nothing)]) -> dict[str, Any]:
+    async def read_item(item_id: str, _: Annotated[None, Depends(dependency)]) -> dict[str, Any]:
         return dict(await pool.fetchrow(SELECT_ONE_SQL, item_id) or {})
 
     return app
@@ -196,10 +188,10 @@ async def measure(env: dict[str, str]) -> dict[str, float]:
         "AsyncSession + the repository's query (fetch_one)": session_and_query,
         "ASGI: bare route": asgi_get(bench.bare_app.app, f"/items/{ITEM_ID}"),
         "ASGI: bare route + a plain dependency": asgi_get(
-            bare_route_with_plain_dependency(pool), f"/items/{ITEM_ID}"
+            bare_route_with(returns_nothing, pool), f"/items/{ITEM_ID}"
         ),
         "ASGI: bare route + a yield dependency": asgi_get(
-            bare_route_with_yield_dependency(pool), f"/items/{ITEM_ID}"
+            bare_route_with(yields_nothing, pool), f"/items/{ITEM_ID}"
         ),
         "ASGI: the item route alone (response model)": asgi_get(item_route(), f"/items/{ITEM_ID}"),
         "ASGI: the item route alone, serialising its Response": asgi_get(
