@@ -5,12 +5,26 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Protocol
 
 from devstack.servers import answers_ok, free_port, wait_until
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # What uvicorn serves: the factory builds the app when the server starts.
 APP_FACTORY = "app.main:create_app"
+
+
+class StartedProcess(Protocol):
+    """What the methods below use of a started process (`subprocess.Popen`'s names)."""
+
+    @property
+    def pid(self) -> int: ...
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+    def send_signal(self, sig: int) -> None: ...
 
 
 class ServingProcess:
@@ -20,7 +34,7 @@ class ServingProcess:
         self.argv = argv
         self.env = env
         self.log_path = log_path
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: StartedProcess | None = None
 
     @property
     def pid(self) -> int:

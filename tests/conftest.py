@@ -43,6 +43,7 @@ from tests.databases import (
     patient_engine,
     scratch_databases,
 )
+from tests.forked_processes import ForkedAppProcess
 from tests.server_homes import processes_in
 from tests.shared_servers import SETTINGS_FILE_VARIABLE, SharedServers, shared_server_env
 
@@ -75,6 +76,24 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     servers.start()
     config.stash[SHARED_SERVERS] = servers
     os.environ[SETTINGS_FILE_VARIABLE] = str(servers.settings_file)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each xdist worker's share starts with its slow tests and ends with quick ones.
+
+    xdist hands each worker a contiguous block of the collection and lets idle workers take
+    the end of a busy one's queue, so a run whose long tests came last ended on one worker
+    while the other cores idled (20 s of a 135 s run). Each block keeps the tests' order.
+    """
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    slow = [item for item in items if item.get_closest_marker("slow") is not None]
+    quick = [item for item in items if item.get_closest_marker("slow") is None]
+    items[:] = [
+        item
+        for worker in range(workers)
+        for tests in (slow, quick)
+        for item in tests[len(tests) * worker // workers : len(tests) * (worker + 1) // workers]
+    ]
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -317,7 +336,7 @@ def start_app(tmp_path: Path) -> Iterator[Callable[..., AppProcess]]:
     started: list[AppProcess] = []
 
     def start(env: dict[str, str], *, wait: bool = True) -> AppProcess:
-        app = AppProcess(env=env, log_path=tmp_path / f"app-{len(started)}.log")
+        app = ForkedAppProcess(env=env, log_path=tmp_path / f"app-{len(started)}.log")
         started.append(app)
         app.start()
         if wait:

@@ -17,6 +17,7 @@ from devstack.app_process import AppProcess
 from tests.budgets import CONDITION_GUARD_SECONDS, SCHEDULING_MARGIN_SECONDS, STOP_GRACE_SECONDS
 from tests.credentials import HOSTILE_PASSWORD
 from tests.databases import scratch_databases
+from tests.forked_processes import ForkedAppProcess
 from tests.in_flight import finish_request, open_in_flight
 from tests.log_lines import seconds_between
 
@@ -139,7 +140,7 @@ async def live_app(
     neither it nor its settings."""
     async with scratch_databases(test_env, settings) as env:
         log_path = tmp_path_factory.mktemp("live-app") / "app.log"
-        app = AppProcess(env={**env, "ENVIRONMENT": "development"}, log_path=log_path)
+        app = ForkedAppProcess(env={**env, "ENVIRONMENT": "development"}, log_path=log_path)
         app.start()
         try:
             app.wait_ready()

@@ -11,6 +11,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from devstack.app_process import AppProcess
+from tests.forked_processes import ForkedAppProcess
 
 FAILING_APP = "tests.observability.failing_app:create_app"
 
@@ -23,7 +24,7 @@ def json_log_app(
     lines with SQL echo on."""
     env = {**test_env, "LOG_FORMAT": "json", "POSTGRES_ECHO": "true"}
     log_path: Path = tmp_path_factory.mktemp("json-logs") / "app.log"
-    app = AppProcess(env=env, log_path=log_path, target=FAILING_APP)
+    app = ForkedAppProcess(env=env, log_path=log_path, target=FAILING_APP)
     app.start()
     app.wait_ready()
     yield app

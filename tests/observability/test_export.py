@@ -10,9 +10,9 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.otlp_sink import OtlpSink, running_sink
-from devstack.app_process import AppProcess
 from devstack.servers import wait_until
 from tests.budgets import CONDITION_GUARD_SECONDS
+from tests.forked_processes import ForkedAppProcess
 
 # Starts an app process: `just test-fast` leaves it out.
 pytestmark = pytest.mark.slow
@@ -45,7 +45,7 @@ def test_auto_configured_export_sends_the_request_and_statement_spans_of_one_tra
         "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": sink.traces_endpoint,
         "OTEL_BSP_SCHEDULE_DELAY": "100",  # ms between batches, not 5 s
     }
-    app = AppProcess(env=env, log_path=tmp_path / "app.log")
+    app = ForkedAppProcess(env=env, log_path=tmp_path / "app.log")
     app.start()
     try:
         app.wait_ready()

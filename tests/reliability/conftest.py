@@ -8,6 +8,7 @@ from app.core.config import MongoDriver
 from devstack.app_process import AppProcess
 from devstack.servers import running_servers
 from tests.credentials import HOSTILE_PASSWORD
+from tests.forked_processes import ForkedAppProcess
 from tests.reliability.stack import Stack
 
 
@@ -27,7 +28,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "POSTGRES_ECHO": "true",
         }
         log = tmp_path_factory.mktemp("stack") / "app.log"
-        app = AppProcess(env=env, log_path=log)
+        app = ForkedAppProcess(env=env, log_path=log)
         app.start()
         app.wait_ready()
         yield Stack(postgres=postgres, mongo=mongo, app=app, env=env)
@@ -39,7 +40,7 @@ def json_log_stack_app(stack: Stack) -> Iterator[AppProcess]:
     """The app on the stack's servers and tables, writing production's JSON log lines (SQL
     echo still on)."""
     env = {**stack.env, "ENVIRONMENT": "test", "LOG_FORMAT": "json"}
-    app = AppProcess(env=env, log_path=stack.app.log_path.with_name("app-json.log"))
+    app = ForkedAppProcess(env=env, log_path=stack.app.log_path.with_name("app-json.log"))
     app.start()
     app.wait_ready()
     yield app
@@ -50,7 +51,9 @@ def json_log_stack_app(stack: Stack) -> Iterator[AppProcess]:
 def mongo_app(stack: Stack, mongo_driver: MongoDriver) -> Iterator[AppProcess]:
     """The app on the stack's servers and tables, on one Mongo driver."""
     env = {**stack.env, "ENVIRONMENT": "test", "MONGO_DRIVER": mongo_driver}
-    app = AppProcess(env=env, log_path=stack.app.log_path.with_name(f"app-{mongo_driver}.log"))
+    app = ForkedAppProcess(
+        env=env, log_path=stack.app.log_path.with_name(f"app-{mongo_driver}.log")
+    )
     app.start()
     app.wait_ready()
     yield app

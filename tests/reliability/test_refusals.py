@@ -16,6 +16,7 @@ from tests.budgets import (
     PROCESS_MARGIN_SECONDS,
     UNAVAILABLE_WITHIN_SECONDS,
 )
+from tests.forked_processes import ForkedAppProcess
 from tests.pg_proxy import ADMIN_SHUTDOWN, STARTING_UP, TOO_MANY_CLIENTS, PgProxy
 from tests.reliability.routes import POSTGRES_ROUTES, answers_health, call, routes_all_work
 from tests.reliability.stack import Stack, startup_env
@@ -39,7 +40,7 @@ def app_behind(
     proxy: PgProxy, env: dict[str, str], log: Path, name: str | None = None
 ) -> AppProcess:
     names = {"POSTGRES_DB": name, "MONGO_DB": name} if name else {}
-    return AppProcess(env={**env, **names, "POSTGRES_PORT": str(proxy.port)}, log_path=log)
+    return ForkedAppProcess(env={**env, **names, "POSTGRES_PORT": str(proxy.port)}, log_path=log)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from devstack.app_process import AppProcess
 from devstack.servers import answers_ok, wait_until
 from tests.budgets import CONDITION_GUARD_SECONDS
 from tests.credentials import HOSTILE_PASSWORD
+from tests.forked_processes import ForkedAppProcess
 from tests.reliability.stack import Stack
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
@@ -71,7 +72,7 @@ def test_no_secret_in_responses_or_log_through_success_and_outage(
 def test_wrong_password_at_startup_shows_neither_password(stack: Stack, tmp_path: object) -> None:
     wrong = "wr0ng:p@ss/%"
     env = {**stack.env, "POSTGRES_PASSWORD": wrong, "POSTGRES_DB": "syncdesk_wrong"}
-    app = AppProcess(env=env, log_path=stack.app.log_path.with_name("wrong-password.log"))
+    app = ForkedAppProcess(env=env, log_path=stack.app.log_path.with_name("wrong-password.log"))
     app.start()
     status = app.wait_exit(timeout=CONDITION_GUARD_SECONDS)
 

@@ -5,9 +5,9 @@ import time
 
 import pytest
 
-from devstack.app_process import AppProcess
 from devstack.servers import wait_until
 from tests.budgets import CONDITION_GUARD_SECONDS
+from tests.forked_processes import ForkedAppProcess
 from tests.reliability.routes import POSTGRES_ROUTES, answers_health, routes_all_work
 from tests.reliability.stack import Stack, startup_env
 
@@ -20,7 +20,9 @@ async def test_app_starts_when_postgres_appears_during_the_retry(
     stack: Stack, environment: str
 ) -> None:
     env = await startup_env(stack, environment, f"syncdesk_late_{environment}")
-    app = AppProcess(env=env, log_path=stack.app.log_path.with_name(f"late-{environment}.log"))
+    app = ForkedAppProcess(
+        env=env, log_path=stack.app.log_path.with_name(f"late-{environment}.log")
+    )
     stack.postgres.stop()
     try:
         app.start()
