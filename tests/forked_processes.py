@@ -1,14 +1,17 @@
-"""The app under uvicorn, started as a fork of a process that has imported the libraries already.
+"""`python -m uvicorn ...` and `python -m app.migrations` as forks of a process that has
+imported the libraries already.
 
 The suite starts dozens of app processes, and each spent about a second of CPU importing
 FastAPI, SQLAlchemy, PyMongo and pydantic before it could serve. Python's own forkserver
-imports them once per test worker; each app is then a fork of it that runs uvicorn's command
-line as `python -m uvicorn` would (its own session, output, environment, exit status, atexit
-hooks). Only libraries that read no environment variable when imported are preloaded: the
-app's own modules, prometheus_client and OpenTelemetry are imported in each child, from the
-environment it was given.
+imports them once per test worker; each command is then a fork of it that runs its module as
+`python -m` would (its own session, output, environment, exit status, atexit hooks). Only
+libraries that read no environment variable when imported are preloaded: the app's own
+modules, prometheus_client and OpenTelemetry are imported in each child, from the
+environment it was given. Commands a test runs as a user or an image would (`just`, `python -m
+app.serve`, its workers) still start from scratch.
 """
 
+import ast
 import atexit
 import multiprocessing
 import os
@@ -16,12 +19,16 @@ import runpy
 import signal
 import subprocess
 import sys
+import tempfile
 import traceback
+from functools import cache
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 
 from devstack.app_process import PROJECT_ROOT, AppProcess
 
 PRELOADED = (
+    "alembic.command",
     "asyncpg",
     "fastapi",
     "pydantic_settings",
@@ -40,15 +47,55 @@ class ForkedAppProcess(AppProcess):
     """`AppProcess` (uvicorn's command line, on a free port) run as a forkserver child."""
 
     def start(self) -> None:
-        # `python -m uvicorn ...`: the module and its arguments
-        module, args = self.argv[2], self.argv[3:]
-        process = _forkserver.Process(
-            target=_run_module,
-            args=(module, args, self.env, str(PROJECT_ROOT), str(self.log_path)),
-            daemon=True,
+        self.process = start_forked(self.argv, self.env, PROJECT_ROOT, self.log_path)
+
+
+def start_forked(
+    argv: list[str], env: dict[str, str], cwd: Path, log_path: Path, stderr_path: Path | None = None
+) -> "ForkedProcess":
+    """Start `python -m module args...` (`argv`) as a forkserver child: stdout appended to
+    `log_path`, stderr too unless `stderr_path` names its own file."""
+    assert argv[:2] == [sys.executable, "-m"], argv
+    outputs = (str(log_path), str(stderr_path or log_path))
+    # What `python -m` puts first on the path: the working directory, then PYTHONPATH's folders.
+    first = [str(cwd), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+    process = _forkserver.Process(
+        target=_run_module,
+        args=(argv[2], argv[3:], env, str(cwd), outputs, first + _interpreter_path()),
+        daemon=True,
+    )
+    process.start()
+    return ForkedProcess(process)
+
+
+def run_forked(
+    argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """`subprocess.run(argv, capture_output=True, text=True)` for `python -m module args...`,
+    run as a forkserver child; one still running after `timeout` s is killed, then raises."""
+    with tempfile.TemporaryDirectory() as outputs:
+        stdout, stderr = Path(outputs) / "stdout", Path(outputs) / "stderr"
+        process = start_forked(argv, env, cwd, stdout, stderr)
+        try:
+            status = process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            raise
+        return subprocess.CompletedProcess(
+            argv, status, stdout.read_text(errors="replace"), stderr.read_text(errors="replace")
         )
-        process.start()
-        self.process = ForkedProcess(process)
+
+
+@cache
+def _interpreter_path() -> list[str]:
+    """The path a fresh interpreter has after its first entries (the standard library and the
+    environment's site-packages), without what pytest put on this process's path."""
+    clean_env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    argv = [sys.executable, "-c", "import sys; print(repr(sys.path[1:]))"]
+    listing = subprocess.run(argv, env=clean_env, capture_output=True, text=True, check=True)
+    path: list[str] = ast.literal_eval(listing.stdout)
+    return path
 
 
 class ForkedProcess:
@@ -79,26 +126,35 @@ class ForkedProcess:
             os.kill(self.pid, sig)
 
 
-def _run_module(module: str, args: list[str], env: dict[str, str], cwd: str, log: str) -> None:
-    os.setsid()  # as `start_new_session=True`: a signal to the group reaches only this app
-    log_fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    os.dup2(log_fd, 1)
-    os.dup2(log_fd, 2)
-    os.close(log_fd)
+def _run_module(
+    module: str,
+    args: list[str],
+    env: dict[str, str],
+    cwd: str,
+    outputs: tuple[str, str],
+    path: list[str],
+) -> None:
+    os.setsid()  # as `start_new_session=True`: a signal to the group reaches only this child
+    for fd, output_path in zip((1, 2), outputs, strict=True):
+        output = os.open(output_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        os.dup2(output, fd)
+        os.close(output)
     os.chdir(cwd)
     os.environ.clear()
     os.environ.update(env)
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    sys.path.insert(0, cwd)  # what `python -m` puts first
+    sys.path[:] = path
     sys.argv = [module, *args]
     os._exit(_as_the_interpreter_would(module))
 
 
 def _as_the_interpreter_would(module: str) -> int:
-    """Run `module` as `__main__`, then exit as the interpreter does: its atexit hooks, the
-    exit status from `SystemExit`, a traceback and 1 for an uncaught exception."""
+    """Run `module` as `python -m` does, then exit as the interpreter does: its atexit hooks,
+    the exit status from `SystemExit`, a traceback and 1 for an uncaught exception."""
     try:
-        runpy.run_module(module, run_name="__main__", alter_sys=True)
+        # runpy's function behind `-m` (private, and there since Python 2): it also writes
+        # the interpreter's one-line error for a module that cannot be found.
+        runpy._run_module_as_main(module)  # type: ignore[attr-defined]
         status = 0
     except SystemExit as exit_:
         status = _exit_status(exit_.code)

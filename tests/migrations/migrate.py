@@ -10,7 +10,8 @@ from alembic import command
 from app.core.config import Settings
 from app.migrations.config import alembic_config
 from devstack.app_process import PROJECT_ROOT
-from tests.commands import run_command
+from tests.commands import HANG_GUARD_SECONDS
+from tests.forked_processes import run_forked
 
 MIGRATE = [sys.executable, "-m", "app.migrations"]
 
@@ -23,4 +24,5 @@ async def alembic(settings: Settings, name: str, revision: str) -> None:
 
 def migrate(env: dict[str, str], cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess[str]:
     """`python -m app.migrations` in a process of its own, as a deploy job runs it."""
-    return run_command(MIGRATE, cwd=cwd, env={**env, "PYTHONPATH": str(PROJECT_ROOT)})
+    env = {**env, "PYTHONPATH": str(PROJECT_ROOT)}
+    return run_forked(MIGRATE, cwd=cwd, env=env, timeout=HANG_GUARD_SECONDS)
