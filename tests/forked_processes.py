@@ -12,20 +12,18 @@ app.serve`, its workers) still start from scratch.
 """
 
 import ast
-import atexit
 import multiprocessing
 import os
-import runpy
 import signal
 import subprocess
 import sys
 import tempfile
-import traceback
 from functools import cache
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from devstack.app_process import PROJECT_ROOT, AppProcess
+from tests.forked_main import run_module_as_main
 
 PRELOADED = (
     "alembic.command",
@@ -60,7 +58,7 @@ def start_forked(
     # What `python -m` puts first on the path: the working directory, then PYTHONPATH's folders.
     first = [str(cwd), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
     process = _forkserver.Process(
-        target=_run_module,
+        target=run_module_as_main,
         args=(argv[2], argv[3:], env, str(cwd), outputs, first + _interpreter_path()),
         daemon=True,
     )
@@ -124,63 +122,3 @@ class ForkedProcess:
     def send_signal(self, sig: int) -> None:
         if self.poll() is None:
             os.kill(self.pid, sig)
-
-
-def _run_module(
-    module: str,
-    args: list[str],
-    env: dict[str, str],
-    cwd: str,
-    outputs: tuple[str, str],
-    path: list[str],
-) -> None:
-    os.setsid()  # as `start_new_session=True`: a signal to the group reaches only this child
-    for fd, output_path in zip((1, 2), outputs, strict=True):
-        output = os.open(output_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        os.dup2(output, fd)
-        os.close(output)
-    os.chdir(cwd)
-    os.environ.clear()
-    os.environ.update(env)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    sys.path[:] = path
-    sys.argv = [module, *args]
-    os._exit(_as_the_interpreter_would(module))
-
-
-def _as_the_interpreter_would(module: str) -> int:
-    """Run `module` as `python -m` does, then exit as the interpreter does: its atexit hooks,
-    the exit status from `SystemExit`, a traceback and 1 for an uncaught exception."""
-    try:
-        # runpy's function behind `-m` (private, and there since Python 2): it also writes
-        # the interpreter's one-line error for a module that cannot be found.
-        runpy._run_module_as_main(module)  # type: ignore[attr-defined]
-        status = 0
-    except SystemExit as exit_:
-        status = _exit_status(exit_.code)
-    except KeyboardInterrupt:  # the interpreter ends by the signal itself, after its hooks
-        traceback.print_exc()
-        _run_exit_hooks()
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGINT)
-        status = 1
-    except BaseException:  # what the interpreter prints for an exception nobody caught
-        traceback.print_exc()
-        status = 1
-    _run_exit_hooks()
-    return status
-
-
-def _run_exit_hooks() -> None:
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        stream.flush()
-
-
-def _exit_status(code: object) -> int:
-    if code is None:
-        return 0
-    if isinstance(code, int):
-        return code
-    print(code, file=sys.stderr)
-    return 1

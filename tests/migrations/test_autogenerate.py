@@ -11,8 +11,9 @@ from app.core.config import Settings
 from app.db.postgres.init_db import MAINTENANCE_DATABASE
 from app.migrations.config import head_revisions
 from devstack.app_process import PROJECT_ROOT
-from tests.commands import run_command
+from tests.commands import HANG_GUARD_SECONDS
 from tests.databases import patient_engine
+from tests.forked_processes import run_forked
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
 pytestmark = pytest.mark.slow
@@ -52,10 +53,11 @@ async def test_autogenerate_with_unchanged_models_writes_an_empty_revision_after
     versions = project_copy / "app" / "migrations" / "versions"
 
     # From the copy, `python -m` imports the copied `app` (the working directory comes first).
-    result = run_command(
+    result = run_forked(
         [sys.executable, "-m", "app.migrations.autogenerate", "nothing changed"],
         cwd=project_copy,
         env=scratch_env,
+        timeout=HANG_GUARD_SECONDS,
     )
 
     written = list(versions.glob("*_nothing_changed.py"))

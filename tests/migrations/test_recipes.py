@@ -8,8 +8,10 @@ import sys
 
 import pytest
 
-from tests.commands import run_command
+from devstack.app_process import PROJECT_ROOT
+from tests.commands import HANG_GUARD_SECONDS, run_command
 from tests.containers.tools import tool
+from tests.forked_processes import run_forked
 
 
 def just(*args: str) -> subprocess.CompletedProcess[str]:
@@ -49,7 +51,8 @@ def without_server_settings() -> dict[str, str]:
 
 
 def run_migrations_command(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return run_command([sys.executable, "-m", "devstack.migrations", *args], env=env)
+    argv = [sys.executable, "-m", "devstack.migrations", *args]
+    return run_forked(argv, cwd=PROJECT_ROOT, env=env, timeout=HANG_GUARD_SECONDS)
 
 
 @pytest.mark.slow  # starts a PostgreSQL server
