@@ -7,7 +7,6 @@ import signal
 import time
 from collections.abc import AsyncIterator, Callable
 
-import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -18,6 +17,7 @@ from tests.budgets import CONDITION_GUARD_SECONDS, SCHEDULING_MARGIN_SECONDS, ST
 from tests.credentials import HOSTILE_PASSWORD
 from tests.databases import scratch_databases
 from tests.forked_processes import ForkedAppProcess
+from tests.http_clients import http_client
 from tests.in_flight import finish_request, open_in_flight
 from tests.log_lines import seconds_between
 
@@ -32,9 +32,9 @@ def test_development_lifespan_creates_tables_and_serves_both_databases(
 ) -> None:
     app = start_app({**scratch_env, "ENVIRONMENT": "development", "MONGO_DRIVER": mongo_driver})
 
-    ready = httpx.get(f"{app.url}/health/ready")
-    item = httpx.post(f"{app.url}/items", json={"id": "a", "name": "A"})
-    event = httpx.post(f"{app.url}/events", json={"type": "t"})
+    ready = http_client.get(f"{app.url}/health/ready")
+    item = http_client.post(f"{app.url}/items", json={"id": "a", "name": "A"})
+    event = http_client.post(f"{app.url}/events", json={"type": "t"})
 
     assert (ready.status_code, ready.json()) == (
         200,
@@ -48,24 +48,24 @@ def test_development_lifespan_recreates_tables_on_each_start(
 ) -> None:
     env = {**scratch_env, "ENVIRONMENT": "development"}
     first = start_app(env)
-    httpx.post(f"{first.url}/items", json={"id": "a", "name": "A"}).raise_for_status()
+    http_client.post(f"{first.url}/items", json={"id": "a", "name": "A"}).raise_for_status()
     first.terminate()
 
     second = start_app(env)
 
-    assert httpx.get(f"{second.url}/items").json() == []
+    assert http_client.get(f"{second.url}/items").json() == []
 
 
 def test_test_environment_keeps_existing_rows(
     start_app: StartApp, scratch_env: dict[str, str]
 ) -> None:
     first = start_app({**scratch_env, "ENVIRONMENT": "development"})
-    httpx.post(f"{first.url}/items", json={"id": "kept", "name": "K"}).raise_for_status()
+    http_client.post(f"{first.url}/items", json={"id": "kept", "name": "K"}).raise_for_status()
     first.terminate()
 
     second = start_app({**scratch_env, "ENVIRONMENT": "test"})
 
-    assert [item["id"] for item in httpx.get(f"{second.url}/items").json()] == ["kept"]
+    assert [item["id"] for item in http_client.get(f"{second.url}/items").json()] == ["kept"]
 
 
 def assert_one_clear_line(app: AppProcess, expected: str) -> None:
@@ -169,7 +169,7 @@ def post_raw(app: AppProcess, headers: dict[str, str], chunks: list[bytes]) -> t
 def test_body_over_one_mib_is_413(live_app: AppProcess) -> None:
     body = b'{"type": "t", "payload": {"x": "' + b"a" * 1_048_576 + b'"}}'
 
-    response = httpx.post(
+    response = http_client.post(
         f"{live_app.url}/events", content=body, headers={"content-type": "application/json"}
     )
 
@@ -196,7 +196,7 @@ def test_body_of_exactly_one_mib_is_parsed(live_app: AppProcess) -> None:
     prefix, suffix = b'{"type": "t", "payload": {"x": "', b'"}}'
     body = prefix + b"a" * (1_048_576 - len(prefix) - len(suffix)) + suffix
 
-    response = httpx.post(
+    response = http_client.post(
         f"{live_app.url}/events", content=body, headers={"content-type": "application/json"}
     )
 
@@ -246,8 +246,8 @@ def test_development_echoes_each_request_statement_and_no_autocommit_bookkeeping
     app = start_app({**scratch_env, "ENVIRONMENT": "development", "POSTGRES_ECHO": ""})
     startup_log_length = len(app.output())
 
-    httpx.get(f"{app.url}/items/echo-probe")
-    httpx.get(f"{app.url}/items")
+    http_client.get(f"{app.url}/items/echo-probe")
+    http_client.get(f"{app.url}/items")
 
     log = app.output()[startup_log_length:]
     assert "WHERE items.id = $1::VARCHAR" in log
@@ -262,5 +262,5 @@ def test_sql_echo_is_off_by_default_outside_development(
     # The run's database, whose tables `pg_engine` created.
     app = start_app({**test_env, "ENVIRONMENT": "test", "POSTGRES_ECHO": ""})
 
-    assert httpx.get(f"{app.url}/items").status_code == 200
+    assert http_client.get(f"{app.url}/items").status_code == 200
     assert "SELECT" not in app.output()

@@ -10,7 +10,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from app.core.config import Settings
@@ -22,6 +21,7 @@ from tests.budgets import (
     PROCESS_MARGIN_SECONDS,
     STOP_GRACE_SECONDS,
 )
+from tests.http_clients import http_client
 from tests.in_flight import finish_request, open_in_flight
 from tests.log_lines import seconds_between
 from tests.serving import WORKERS, Served, serving
@@ -154,7 +154,7 @@ def test_forwarded_proto_is_trusted_only_from_forwarded_allow_ips(
     env = {**test_env, "FORWARDED_ALLOW_IPS": allowed}
     with serving(env, tmp_path / "serve.log", workers=1) as server:
         # The trailing-slash redirect builds its Location from the scheme the app believes.
-        response = httpx.get(f"{server.url}/items/", headers={"X-Forwarded-Proto": "https"})
+        response = http_client.get(f"{server.url}/items/", headers={"X-Forwarded-Proto": "https"})
 
     assert response.status_code == 307
     assert response.headers["location"] == f"{scheme}://127.0.0.1:{server.port}/items"
@@ -246,7 +246,7 @@ def test_workers_slower_to_start_than_uvicorns_5_s_ping_are_not_killed(
            "SLOW_START_SECONDS": "7"}  # fmt: skip
 
     with serving(env, tmp_path / "serve.log") as server:
-        assert httpx.get(f"{server.url}/health").status_code == 200
+        assert http_client.get(f"{server.url}/health").status_code == 200
         output = server.output()
 
     assert "died" not in output, output

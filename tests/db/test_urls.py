@@ -3,11 +3,11 @@
 from collections.abc import Callable
 from urllib.parse import quote, quote_plus
 
-import httpx
 import pytest
 
 from app.core.config import Settings
 from devstack.app_process import AppProcess
+from tests.http_clients import http_client
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
 pytestmark = pytest.mark.slow
@@ -48,10 +48,10 @@ def test_urls_win_over_the_parts_and_the_routes_work(
     env = {**scratch_env, **WRONG_PARTS, **urls, "ENVIRONMENT": "development"}
 
     app = start_app(env)
-    item = httpx.post(f"{app.url}/items", json={"id": "by-url", "name": "N"})
-    items = httpx.get(f"{app.url}/items")
-    event = httpx.post(f"{app.url}/events", json={"type": "by-url"})
-    ready = httpx.get(f"{app.url}/health/ready")
+    item = http_client.post(f"{app.url}/items", json={"id": "by-url", "name": "N"})
+    items = http_client.get(f"{app.url}/items")
+    event = http_client.post(f"{app.url}/events", json={"type": "by-url"})
+    ready = http_client.get(f"{app.url}/health/ready")
 
     assert (item.status_code, event.status_code, ready.status_code) == (201, 201, 200)
     assert [row["id"] for row in items.json()] == ["by-url"]

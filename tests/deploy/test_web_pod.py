@@ -22,6 +22,7 @@ from tests.deploy.local_cluster import (
     run_job,
 )
 from tests.deploy.pod import Pod, pod_env, sandboxed, writable_paths
+from tests.http_clients import http_client
 from tests.in_flight import finish_request, open_in_flight
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
@@ -112,7 +113,7 @@ def test_pod_file_system_is_read_only_but_its_empty_dir(deployment: Resource) ->
 
 def timed_get(pod: Pod, path: str, timeout: float) -> tuple[int, float]:
     started = time.monotonic()
-    response = httpx.get(f"{pod.url}{path}", timeout=timeout)
+    response = http_client.get(f"{pod.url}{path}", timeout=timeout)
     return response.status_code, time.monotonic() - started
 
 
@@ -161,7 +162,7 @@ def test_probes_through_a_database_outage(
     url = f"{web_pod.url}{readiness['httpGet']['path']}"
     # Back in the Service within a few probe periods, without a restart.
     recovery = readiness["periodSeconds"] * readiness["failureThreshold"] * 2
-    wait_until(lambda: httpx.get(url, timeout=5).status_code == 200, timeout=recovery,
+    wait_until(lambda: http_client.get(url, timeout=5).status_code == 200, timeout=recovery,
                what="readiness after the databases came back")  # fmt: skip
 
 

@@ -3,7 +3,6 @@
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
@@ -13,6 +12,7 @@ from bench.otlp_sink import OtlpSink, running_sink
 from devstack.servers import wait_until
 from tests.budgets import CONDITION_GUARD_SECONDS
 from tests.forked_processes import ForkedAppProcess
+from tests.http_clients import http_client
 
 # Starts an app process: `just test-fast` leaves it out.
 pytestmark = pytest.mark.slow
@@ -49,7 +49,7 @@ def test_auto_configured_export_sends_the_request_and_statement_spans_of_one_tra
     app.start()
     try:
         app.wait_ready()
-        httpx.get(f"{app.url}/items/exported", headers={"X-Request-ID": "exported-1"})
+        http_client.get(f"{app.url}/items/exported", headers={"X-Request-ID": "exported-1"})
 
         def server_span_exported() -> bool:
             return any(span.kind == Span.SPAN_KIND_SERVER for span in exported_spans(sink))

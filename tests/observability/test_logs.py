@@ -5,7 +5,6 @@ import logging
 import re
 from datetime import UTC, datetime
 
-import httpx
 import pytest
 from httpx import AsyncClient
 
@@ -13,6 +12,7 @@ from app.observability.logs import JsonFormatter
 from devstack.app_process import AppProcess
 from devstack.servers import wait_until
 from tests.budgets import CONDITION_GUARD_SECONDS
+from tests.http_clients import http_client
 from tests.observability.failing_app import FAILING_PATH
 from tests.observability.logs import json_lines, lines_of_request
 
@@ -36,7 +36,7 @@ def wait_for_line(app: AppProcess, request_id: str, logger: str = "app.access") 
 def test_access_line_names_method_route_template_status_duration_and_request_id(
     json_log_app: AppProcess,
 ) -> None:
-    response = httpx.get(
+    response = http_client.get(
         f"{json_log_app.url}/items/no-such-item", headers={"X-Request-ID": "access-line-1"}
     )
     wait_for_line(json_log_app, "access-line-1")
@@ -59,7 +59,7 @@ def test_access_line_names_method_route_template_status_duration_and_request_id(
 
 @pytest.mark.slow
 def test_sql_echo_lines_carry_the_request_id(json_log_app: AppProcess) -> None:
-    httpx.get(f"{json_log_app.url}/items/sql-echo", headers={"X-Request-ID": "sql-echo-1"})
+    http_client.get(f"{json_log_app.url}/items/sql-echo", headers={"X-Request-ID": "sql-echo-1"})
     wait_for_line(json_log_app, "sql-echo-1")
 
     sql = [
@@ -72,7 +72,9 @@ def test_sql_echo_lines_carry_the_request_id(json_log_app: AppProcess) -> None:
 
 @pytest.mark.slow
 def test_server_error_line_carries_the_request_id(json_log_app: AppProcess) -> None:
-    response = httpx.get(f"{json_log_app.url}{FAILING_PATH}", headers={"X-Request-ID": "error-1"})
+    response = http_client.get(
+        f"{json_log_app.url}{FAILING_PATH}", headers={"X-Request-ID": "error-1"}
+    )
     wait_for_line(json_log_app, "error-1", logger="uvicorn.error")
 
     assert response.status_code == 500
@@ -89,7 +91,7 @@ def test_server_error_line_carries_the_request_id(json_log_app: AppProcess) -> N
 def test_every_line_is_a_json_object_and_uvicorns_access_line_is_replaced(
     json_log_app: AppProcess,
 ) -> None:
-    httpx.get(f"{json_log_app.url}/health", headers={"X-Request-ID": "one-line-1"})
+    http_client.get(f"{json_log_app.url}/health", headers={"X-Request-ID": "one-line-1"})
     wait_for_line(json_log_app, "one-line-1")
 
     lines = json_lines(json_log_app)  # fails on any line that is not JSON
@@ -112,7 +114,7 @@ def test_every_line_is_a_json_object_and_uvicorns_access_line_is_replaced(
     ],
 )
 def test_hostile_request_id_is_replaced_not_echoed(json_log_app: AppProcess, hostile: str) -> None:
-    response = httpx.get(
+    response = http_client.get(
         f"{json_log_app.url}/health", headers={b"X-Request-ID": hostile.encode("utf-8")}
     )
     request_id = response.headers["X-Request-ID"]

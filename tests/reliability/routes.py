@@ -6,6 +6,7 @@ import httpx
 
 from devstack.app_process import AppProcess
 from devstack.servers import answers_ok
+from tests.http_clients import http_client
 
 POSTGRES_ROUTES = [
     ("GET", "/items"),
@@ -27,7 +28,7 @@ def call(app: AppProcess, method: str, path: str) -> tuple[httpx.Response, float
     """The app's response to `method path` (with a valid body), and how long it took."""
     body = BODIES.get(path) if method in ("POST", "PATCH") else None
     started = time.monotonic()
-    response = httpx.request(method, f"{app.url}{path}", json=body, timeout=10)
+    response = http_client.request(method, f"{app.url}{path}", json=body, timeout=10)
     return response, time.monotonic() - started
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from devstack.servers import wait_until
 from tests.budgets import CONDITION_GUARD_SECONDS
+from tests.http_clients import http_client
 from tests.reliability.stack import Stack
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
@@ -73,7 +74,7 @@ def all_item_ids(url: str) -> set[str]:
         params: dict[str, str | int] = {"limit": 100}
         if after:
             params["after"] = after
-        page = httpx.get(f"{url}/items", params=params, timeout=10).json()
+        page = http_client.get(f"{url}/items", params=params, timeout=10).json()
         if not page:
             return ids
         ids |= {item["id"] for item in page}

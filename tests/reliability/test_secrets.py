@@ -3,7 +3,6 @@
 import json
 from urllib.parse import quote, quote_plus
 
-import httpx
 import pytest
 
 from devstack.app_process import AppProcess
@@ -11,6 +10,7 @@ from devstack.servers import answers_ok, wait_until
 from tests.budgets import CONDITION_GUARD_SECONDS
 from tests.credentials import HOSTILE_PASSWORD
 from tests.forked_processes import ForkedAppProcess
+from tests.http_clients import http_client
 from tests.reliability.stack import Stack
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
@@ -49,13 +49,16 @@ def test_no_secret_in_responses_or_log_through_success_and_outage(
     url = logging_app.url
     item = {"id": f"secret-check-{logging_app.port}", "name": "n"}
     bodies = [
-        httpx.post(f"{url}/items", json=item).text,
-        httpx.get(f"{url}/items").text,
-        httpx.get(f"{url}/health/ready").text,
+        http_client.post(f"{url}/items", json=item).text,
+        http_client.get(f"{url}/items").text,
+        http_client.get(f"{url}/health/ready").text,
     ]
     stack.postgres.stop()
     try:
-        bodies += [httpx.get(f"{url}/items").text, httpx.get(f"{url}/health/ready").text]
+        bodies += [
+            http_client.get(f"{url}/items").text,
+            http_client.get(f"{url}/health/ready").text,
+        ]
     finally:
         stack.postgres.start()
     wait_until(
