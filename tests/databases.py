@@ -20,18 +20,19 @@ from app.db.postgres.init_db import (
     DDL_LOCK_KEY,
     DDL_TIMEOUT_SECONDS,
     MAINTENANCE_DATABASE,
-    TAKE_DDL_LOCK,
+    ddl_lock,
 )
 
 # This run's databases are named `syncdesk_test_<RUN_ID>...`; the run drops them at its end.
 RUN_ID = secrets.token_hex(4)
 
-# Waiters for the DDL lock: pg_locks splits the 64-bit key into classid (high) and objid (low).
-DDL_LOCK_WAITERS = text(
+# Waiters for an advisory lock: pg_locks splits the 64-bit key into classid (its high 32 bits)
+# and objid (its low 32 bits).
+LOCK_WAITERS = text(
     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
     "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-    "AND (classid::bigint << 32 | objid::bigint) = :key"
-).bindparams(key=DDL_LOCK_KEY)
+    "AND classid::bigint = :high AND objid::bigint = :low"
+)
 # Long enough for processes to start on a busy machine.
 LOCK_QUEUE_SECONDS = 60
 
@@ -90,12 +91,15 @@ async def _on_server(settings: Settings, statement: str, name: str) -> None:
 
 
 @asynccontextmanager
-async def ddl_lock_held(settings: Settings, database: str) -> AsyncIterator[AsyncConnection]:
-    """Hold `database`'s DDL lock, as a process changing its schema does; released on exit."""
+async def ddl_lock_held(
+    settings: Settings, database: str, key: int = DDL_LOCK_KEY
+) -> AsyncIterator[AsyncConnection]:
+    """Hold lock `key` in `database` (the schema lock unless named), as a process changing its
+    schema (or creating a database) does; released on exit."""
     engine = patient_engine(settings, database)
     try:
         async with engine.connect() as connection:
-            await connection.execute(TAKE_DDL_LOCK)
+            await connection.execute(ddl_lock(key))
             await connection.commit()
             yield connection
     finally:
@@ -103,14 +107,29 @@ async def ddl_lock_held(settings: Settings, database: str) -> AsyncIterator[Asyn
 
 
 async def wait_for_ddl_lock_waiters(
-    holder: AsyncConnection, count: int, still_running: Callable[[], bool]
+    holder: AsyncConnection,
+    count: int,
+    still_running: Callable[[], bool],
+    key: int = DDL_LOCK_KEY,
 ) -> None:
-    """Poll until `count` sessions queue for the DDL lock `holder` holds; fail if one exits."""
+    """Poll until `count` sessions queue for lock `key`, which `holder` holds; fail if one exits."""
+    halves = {"high": (key >> 32) & 0xFFFF_FFFF, "low": key & 0xFFFF_FFFF}
     deadline = time.monotonic() + LOCK_QUEUE_SECONDS
-    while (waiting := await holder.scalar(DDL_LOCK_WAITERS)) != count:
+    while (waiting := await holder.scalar(LOCK_WAITERS, halves)) != count:
         assert still_running(), f"a process ended instead of waiting ({waiting} waiting)"
         assert time.monotonic() < deadline, f"{waiting} of {count} waiting in time"
         await asyncio.sleep(0.05)
+
+
+async def database_exists(settings: Settings, name: str) -> bool:
+    """Whether the server `settings` point at has a database `name`."""
+    engine = patient_engine(settings, MAINTENANCE_DATABASE)
+    async with engine.connect() as connection:
+        found = await connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        )
+    await engine.dispose()
+    return found is not None
 
 
 async def tables(settings: Settings) -> set[str]:

@@ -16,7 +16,12 @@ from app.db import close_postgres_db, init_postgres_db
 from app.db.exceptions import DatabaseUnavailableError
 from app.db.postgres.engine import get_engine
 from app.db.postgres.failures import DriverConnectionError
-from app.db.postgres.init_db import MAINTENANCE_DATABASE
+from app.db.postgres.init_db import (
+    DDL_LOCK_KEY,
+    MAINTENANCE_DATABASE,
+    create_database,
+    creation_lock_key,
+)
 from app.db.postgres.retry import ATTEMPTS, WAIT_SECONDS
 from devstack.app_process import AppProcess
 from devstack.servers import PostgresServer, wait_until
@@ -25,6 +30,7 @@ from tests.credentials import HOSTILE_PASSWORD
 from tests.databases import (
     RUN_ID,
     create_postgres_database,
+    database_exists,
     ddl_lock_held,
     drop_postgres_database,
     patient_engine,
@@ -96,19 +102,42 @@ async def test_two_app_processes_starting_together_both_become_ready(
     database_exists: bool,
 ) -> None:
     env = {**scratch_env, "ENVIRONMENT": "development"}
-    # The lock they queue at first: CREATE DATABASE's on the maintenance database, else the
-    # tables' on the app's database. Holding it lines both up there: a real race.
-    lock_database = MAINTENANCE_DATABASE
+    database = scratch_env["POSTGRES_DB"]
+    # The lock they queue at first: the one for creating their database, on the maintenance
+    # database, else the tables' on their database. Holding it lines both up there: a real race.
+    lock_database, key = MAINTENANCE_DATABASE, creation_lock_key(database)
     if database_exists:
-        lock_database = scratch_env["POSTGRES_DB"]
-        await create_postgres_database(settings, lock_database)
-    async with ddl_lock_held(settings, lock_database) as holder:
+        lock_database, key = database, DDL_LOCK_KEY
+        await create_postgres_database(settings, database)
+    async with ddl_lock_held(settings, lock_database, key) as holder:
         apps = [start_app(env, wait=False) for _ in range(2)]
-        await wait_for_ddl_lock_waiters(holder, 2, lambda: running(apps))
+        await wait_for_ddl_lock_waiters(holder, 2, lambda: running(apps), key)
 
     for app in apps:
         await asyncio.to_thread(app.wait_ready)
     assert "Startup failed" not in apps[0].output() + apps[1].output()
+
+
+async def test_creating_a_database_waits_for_a_creator_of_the_same_name_only(
+    settings: Settings, scratch_env: dict[str, str]
+) -> None:
+    name = scratch_env["POSTGRES_DB"]
+    creating = settings.model_copy(update={"POSTGRES_DB": name})
+
+    # Another process creating another database on the server does not hold this one up.
+    async with ddl_lock_held(settings, MAINTENANCE_DATABASE, creation_lock_key(f"{name}_other")):
+        # A hang guard, not a budget.
+        await asyncio.wait_for(create_database(creating), CONDITION_GUARD_SECONDS)
+    assert await database_exists(settings, name)
+
+    # One creating the same database does: this one queues for it.
+    await drop_postgres_database(settings, name)
+    key = creation_lock_key(name)
+    async with ddl_lock_held(settings, MAINTENANCE_DATABASE, key) as holder:
+        task = asyncio.create_task(create_database(creating))
+        await wait_for_ddl_lock_waiters(holder, 1, lambda: not task.done(), key)
+    await task
+    assert await database_exists(settings, name)
 
 
 async def test_init_refuses_to_run_in_production(dev_settings: Settings) -> None:

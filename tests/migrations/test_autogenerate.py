@@ -5,14 +5,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from app.core.config import Settings
-from app.db.postgres.init_db import MAINTENANCE_DATABASE
 from app.migrations.config import head_revisions
 from devstack.app_process import PROJECT_ROOT
 from tests.commands import HANG_GUARD_SECONDS
-from tests.databases import patient_engine
+from tests.databases import database_exists
 from tests.forked_processes import run_forked
 
 # Starts app or server processes, or waits out timeouts: `just test-fast` leaves it out.
@@ -34,16 +32,6 @@ def project_copy(tmp_path: Path) -> Path:
         else:
             shutil.copy2(origin, tmp_path / name)
     return tmp_path
-
-
-async def database_exists(settings: Settings, name: str) -> bool:
-    engine = patient_engine(settings, MAINTENANCE_DATABASE)
-    async with engine.connect() as connection:
-        found = await connection.scalar(
-            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
-        )
-    await engine.dispose()
-    return found is not None
 
 
 async def test_autogenerate_with_unchanged_models_writes_an_empty_revision_after_head(

@@ -4,7 +4,9 @@ In production, use the migrations (`python -m app.migrations`): `init_postgres_d
 table. Both take the same advisory lock, so processes starting together change the schema in turn.
 """
 
-from sqlalchemy import text
+import hashlib
+
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.core.config import Settings, get_settings
@@ -17,8 +19,22 @@ MAINTENANCE_DATABASE = "postgres"
 DDL_TIMEOUT_SECONDS = 30.0
 # Any fixed 64-bit number: every process changing a database's schema waits for this lock first.
 DDL_LOCK_KEY = 5_730_118_364
-# Session-level: held until the connection closes, across the transactions it runs meanwhile.
-TAKE_DDL_LOCK = text("SELECT pg_advisory_lock(:key)").bindparams(key=DDL_LOCK_KEY)
+
+
+def ddl_lock(key: int) -> TextClause:
+    """Wait for advisory lock `key` of the connected database. Session-level: held until the
+    connection closes, across the transactions it runs meanwhile."""
+    return text("SELECT pg_advisory_lock(:key)").bindparams(key=key)
+
+
+TAKE_DDL_LOCK = ddl_lock(DDL_LOCK_KEY)
+
+
+def creation_lock_key(database: str) -> int:
+    """The lock (in the maintenance database) that processes creating `database` take in turn:
+    one per name, so creating another database on the same server never waits for it."""
+    digest = hashlib.blake2b(f"CREATE DATABASE {database}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 async def init_postgres_db(settings: Settings | None = None) -> None:
@@ -52,7 +68,8 @@ async def create_database(settings: Settings) -> None:
     engine = _one_off_engine(settings, MAINTENANCE_DATABASE, isolation_level="AUTOCOMMIT")
     try:
         async with engine.connect() as connection:
-            await connection.execute(TAKE_DDL_LOCK)  # two processes must not both CREATE it
+            # Two processes must not both CREATE it.
+            await connection.execute(ddl_lock(creation_lock_key(settings.POSTGRES_DB)))
             exists = await connection.scalar(
                 text("SELECT 1 FROM pg_database WHERE datname = :name"),
                 {"name": settings.POSTGRES_DB},
