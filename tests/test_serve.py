@@ -164,6 +164,7 @@ def test_forwarded_proto_is_trusted_only_from_forwarded_allow_ips(
 UVICORN_KEEP_ALIVE_SECONDS = 5
 
 
+@pytest.mark.long
 def test_an_idle_connection_outlives_uvicorns_default_keep_alive(
     test_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -236,6 +237,7 @@ if os.environ.get("SLOW_START_SECONDS"):
 """
 
 
+@pytest.mark.long
 def test_workers_slower_to_start_than_uvicorns_5_s_ping_are_not_killed(
     scratch_env: dict[str, str], tmp_path: Path
 ) -> None:

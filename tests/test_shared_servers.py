@@ -56,6 +56,7 @@ def start_inner_run(
         return subprocess.Popen(argv, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log)
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("workers", [0, 1])
 def test_an_interrupted_run_removes_the_servers_its_tests_shared(
     workers: int, server_homes_parent: Path, tmp_path: Path

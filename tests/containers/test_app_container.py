@@ -247,6 +247,7 @@ async def test_runtime_image_left_to_its_defaults_is_production_and_drops_no_tab
     assert await fetch_ids(database) == ["kept"]
 
 
+@pytest.mark.long
 async def test_runtime_image_migrates_an_empty_database_then_serves_in_production(
     scratch_env: dict[str, str], settings: Settings, tmp_path: Path
 ) -> None:

@@ -80,6 +80,7 @@ async def item_lifecycles(url: str) -> list[str]:
     return [failure for failures in answers for failure in failures]
 
 
+@pytest.mark.long
 async def test_items_routes_under_32_clients_behind_pgbouncer_have_no_errors(
     start_app: Callable[..., AppProcess], scratch_env: dict[str, str], pgbouncer_port: int
 ) -> None:
@@ -92,6 +93,7 @@ async def test_items_routes_under_32_clients_behind_pgbouncer_have_no_errors(
     assert "behind a transaction pooler" in app.output()
 
 
+@pytest.mark.long
 async def test_without_the_setting_pgbouncer_breaks_the_statement_cache(
     start_app: Callable[..., AppProcess], scratch_env: dict[str, str], pgbouncer_port: int
 ) -> None:

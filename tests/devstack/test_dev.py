@@ -57,6 +57,7 @@ MANAGED_URLS = (
 )
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
 def test_dev_serves_the_app_on_its_own_servers_and_a_signal_leaves_nothing_behind(
     stop_signal: signal.Signals, tmp_path: Path
@@ -85,6 +86,7 @@ def test_dev_serves_the_app_on_its_own_servers_and_a_signal_leaves_nothing_behin
     assert not [home for home in server_homes if home.exists()]
 
 
+@pytest.mark.long
 def test_a_signal_while_the_servers_start_leaves_nothing_behind(
     server_homes_parent: Path, tmp_path: Path
 ) -> None:

@@ -124,6 +124,7 @@ def frozen_postgres() -> Iterator[PostgresServer]:
     server.remove()
 
 
+@pytest.mark.long
 def test_production_startup_on_a_hanging_postgres_is_one_line_in_time(
     start_app: StartApp, scratch_env: dict[str, str], frozen_postgres: PostgresServer
 ) -> None:

@@ -33,6 +33,7 @@ def get(server: Served, path: str) -> tuple[str, int | None]:
         connection.close()
 
 
+@pytest.mark.long
 def test_counts_scraped_equal_requests_sent_whichever_of_two_workers_answers(
     test_env: dict[str, str], pg_engine: AsyncEngine, tmp_path: Path
 ) -> None:

@@ -32,6 +32,7 @@ def schemathesis_run(url: str, seed: str | None) -> list[str]:
     return argv + (["--seed", seed] if seed else [])
 
 
+@pytest.mark.long
 def test_api_keeps_to_its_openapi_schema(
     start_app: Callable[..., AppProcess], scratch_env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -86,6 +86,7 @@ async def test_concurrent_patches_and_deletes_stay_consistent(
     assert (await client.get(f"/items/{item_id}")).status_code == 404
 
 
+@pytest.mark.long
 async def test_every_acknowledged_write_under_load_is_readable(
     client: httpx.AsyncClient,
 ) -> None:

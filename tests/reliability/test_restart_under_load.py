@@ -81,6 +81,7 @@ def all_item_ids(url: str) -> set[str]:
         after = page[-1]["id"]
 
 
+@pytest.mark.long
 def test_writes_through_fast_and_immediate_restarts_lose_nothing(stack: Stack) -> None:
     load = Load()
     clients = [
