@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Protocol
 
-from devstack.servers import answers_ok, free_port, wait_until
+from devstack.servers import HeldPort, answers_ok, wait_until
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # What uvicorn serves: the factory builds the app when the server starts.
@@ -30,10 +30,18 @@ class StartedProcess(Protocol):
 class ServingProcess:
     """A long-running server command run from the project root; its output goes to `log_path`."""
 
-    def __init__(self, argv: list[str], env: dict[str, str], log_path: Path) -> None:
+    def __init__(
+        self,
+        argv: list[str],
+        env: dict[str, str],
+        log_path: Path,
+        held_port: HeldPort | None = None,
+    ) -> None:
         self.argv = argv
         self.env = env
         self.log_path = log_path
+        # The port `argv` serves on, kept from other processes until the server answers.
+        self.held_port = held_port
         self.process: StartedProcess | None = None
 
     @property
@@ -56,9 +64,12 @@ class ServingProcess:
     def wait_answering(self, url: str, timeout: float = 60.0, poll_seconds: float = 0.05) -> None:
         """Poll `url` until it answers 200; fail with the log if the process exits first."""
         what = " ".join(self.argv[:4])
-        wait_until(
-            lambda: self._answers(url), timeout=timeout, what=what, poll_seconds=poll_seconds
-        )
+        try:
+            wait_until(
+                lambda: self._answers(url), timeout=timeout, what=what, poll_seconds=poll_seconds
+            )
+        finally:
+            self._release_port()
 
     def wait_exit(self, timeout: float) -> int:
         """Wait for the process to end and return its exit status; one still running after
@@ -69,10 +80,13 @@ class ServingProcess:
         except subprocess.TimeoutExpired:
             self.terminate()
             raise
+        finally:
+            self._release_port()
 
     def terminate(self, timeout: float = 15.0) -> int:
         """SIGTERM, as `docker stop` sends, then SIGKILL to its group after `timeout` s."""
         assert self.process is not None
+        self._release_port()
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -80,6 +94,10 @@ class ServingProcess:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
         return self.process.wait()
+
+    def _release_port(self) -> None:
+        if self.held_port is not None:
+            self.held_port.release()
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -104,11 +122,12 @@ class AppProcess(ServingProcess):
         target: str = APP_FACTORY,
         factory: bool = True,
     ) -> None:
-        self.port = free_port()
+        held_port = HeldPort()
+        self.port = held_port.number
         argv = [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1",
                 "--port", str(self.port), *(["--factory"] if factory else []),
                 *uvicorn_args]  # fmt: skip
-        super().__init__(argv, {**os.environ, **env}, log_path)
+        super().__init__(argv, {**os.environ, **env}, log_path, held_port)
 
     @property
     def url(self) -> str:

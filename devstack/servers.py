@@ -43,6 +43,25 @@ def free_port() -> int:
         return port
 
 
+class HeldPort:
+    """A free port of 127.0.0.1 that no other process is given until `release()`.
+
+    A socket stays bound to it, not listening, which a server setting SO_REUSEADDR (uvicorn
+    does) can bind beside. A port merely free when chosen was once taken by another test
+    worker's app before this one bound it, and the test talked to that app.
+    """
+
+    def __init__(self) -> None:
+        self._socket = socket.socket()
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind(("127.0.0.1", 0))
+        self.number: int = self._socket.getsockname()[1]
+
+    def release(self) -> None:
+        """Let the port go, once the server listens on it (or is gone); safe to call twice."""
+        self._socket.close()
+
+
 def wait_until(
     ready: Callable[[], bool], *, timeout: float, what: str, poll_seconds: float = 0.05
 ) -> None:

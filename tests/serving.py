@@ -10,7 +10,7 @@ from pathlib import Path
 import psutil
 
 from devstack.app_process import ServingProcess
-from devstack.servers import free_port, wait_until
+from devstack.servers import HeldPort, wait_until
 from tests.budgets import CONDITION_GUARD_SECONDS
 
 WORKERS = 2
@@ -21,9 +21,10 @@ class Served(ServingProcess):
     """`python -m app.serve` with `workers` workers on a free port of 127.0.0.1."""
 
     def __init__(self, env: dict[str, str], log_path: Path, workers: int = WORKERS) -> None:
-        self.port = free_port()
+        held_port = HeldPort()
+        self.port = held_port.number
         argv = [sys.executable, "-m", "app.serve", "--port", str(self.port)]
-        super().__init__(argv, {**env, "WEB_CONCURRENCY": str(workers)}, log_path)
+        super().__init__(argv, {**env, "WEB_CONCURRENCY": str(workers)}, log_path, held_port)
 
     @property
     def url(self) -> str:
