@@ -2,7 +2,6 @@
 
 import os
 import signal
-import sys
 from pathlib import Path
 
 import pytest
@@ -10,11 +9,10 @@ import pytest
 from devstack.app_process import AppProcess
 from tests.commands import HANG_GUARD_SECONDS, run_command
 from tests.forked_processes import ForkedAppProcess, run_forked
+from tests.migrations.migrate import MIGRATE
 
 # Starts app processes: `just test-fast` leaves it out.
 pytestmark = pytest.mark.slow
-
-MIGRATE = [sys.executable, "-m", "app.migrations"]
 
 
 def test_a_forked_command_exits_and_writes_as_the_command_started_from_scratch(
