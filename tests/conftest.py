@@ -44,6 +44,7 @@ from tests.databases import (
     scratch_databases,
 )
 from tests.forked_processes import ForkedAppProcess
+from tests.scheduling import schedule
 from tests.server_homes import processes_in
 from tests.shared_servers import SETTINGS_FILE_VARIABLE, SharedServers, shared_server_env
 
@@ -79,30 +80,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Each xdist worker's share starts with its long tests, then its slow ones, and ends
-    with quick ones.
-
-    xdist hands each worker a contiguous block of the collection and lets idle workers take
-    the end of a busy one's queue, so a run whose long tests came last ended on one worker
-    while the other core idled (20 s of a 135 s run). Each group keeps the tests' order.
-    """
+    """Each xdist worker's share: its expensive tests first, the heaviest first, and the tests
+    sharing servers of their own together (`tests.scheduling`)."""
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    groups: tuple[list[pytest.Item], ...] = ([], [], [])
-    for item in items:
-        groups[_schedule_group(item)].append(item)
-    items[:] = [
-        item
-        for worker in range(workers)
-        for tests in groups
-        for item in tests[len(tests) * worker // workers : len(tests) * (worker + 1) // workers]
-    ]
-
-
-def _schedule_group(item: pytest.Item) -> int:
-    """0 for a long test, 1 for another slow one, 2 for a quick one."""
-    if item.get_closest_marker("long") is not None:
-        return 0
-    return 1 if item.get_closest_marker("slow") is not None else 2
+    items[:] = schedule(items, workers)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
