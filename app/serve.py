@@ -12,13 +12,8 @@ database clients and exits.
 import argparse
 import os
 import pickle
-import shutil
 import sys
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from multiprocessing.connection import wait
-from pathlib import Path
 
 import uvicorn
 from pydantic import ValidationError
@@ -26,9 +21,9 @@ from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
 from uvicorn.supervisors.multiprocess import Process
 
-from app.core.config import Settings, get_settings
+from app.core.config import get_settings
 from app.observability.logs import configure_logging
-from app.observability.metrics import MULTIPROCESS_DIR_VARIABLE
+from app.observability.metrics_directory import metrics_directory
 
 APP_FACTORY = "app.main:create_app"
 
@@ -111,27 +106,6 @@ def serve(config: uvicorn.Config) -> int:
     supervisor.run()
     failed = any(worker.exitcode == STARTUP_FAILURE for worker in supervisor.processes)
     return STARTUP_FAILURE if failed else 0
-
-
-@contextmanager
-def metrics_directory(settings: Settings, workers: int) -> Iterator[None]:
-    """An empty `PROMETHEUS_MULTIPROC_DIR` for the workers' metrics while they run, when
-    there are several workers (or the variable names one); a temporary one is removed after."""
-    named = os.environ.get(MULTIPROCESS_DIR_VARIABLE)
-    if not settings.METRICS or (not named and workers == 1):
-        yield
-        return
-    directory = Path(named) if named else Path(tempfile.mkdtemp(prefix="syncdesk-metrics-"))
-    directory.mkdir(parents=True, exist_ok=True)
-    for stale in directory.glob("*.db"):
-        stale.unlink()
-    os.environ[MULTIPROCESS_DIR_VARIABLE] = str(directory)  # inherited by the workers
-    try:
-        yield
-    finally:
-        if not named:
-            del os.environ[MULTIPROCESS_DIR_VARIABLE]  # names a directory removed below
-            shutil.rmtree(directory, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,9 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.config import Settings
-from app.observability.metrics import MULTIPROCESS_DIR_VARIABLE
-from app.serve import WORKER_HEALTHCHECK_SECONDS, metrics_directory
+from app.serve import WORKER_HEALTHCHECK_SECONDS
 from devstack.servers import wait_until
 from tests.budgets import (
     CONDITION_GUARD_SECONDS,
@@ -215,19 +213,6 @@ def test_invalid_settings_stop_the_command_with_one_clear_message(tmp_path: Path
     assert "Invalid settings" in server.output()
     assert "WEB_CONCURRENCY" in server.output()
     assert "Traceback" not in server.output()
-
-
-def test_a_temporary_metrics_directory_is_removed_and_forgotten_after_serving(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv(MULTIPROCESS_DIR_VARIABLE, raising=False)
-
-    with metrics_directory(settings.model_copy(update={"METRICS": True}), workers=2):
-        directory = Path(os.environ[MULTIPROCESS_DIR_VARIABLE])
-        assert directory.is_dir()
-
-    assert not directory.exists()
-    assert MULTIPROCESS_DIR_VARIABLE not in os.environ
 
 
 SLOW_START = """

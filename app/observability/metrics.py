@@ -20,7 +20,8 @@ from prometheus_client import (
     multiprocess,
 )
 
-MULTIPROCESS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+from app.observability.metrics_directory import MULTIPROCESS_DIR_VARIABLE
+
 # Every label value comes from a fixed set, so the series stay few: a raw path (an id per
 # request) never becomes a label.
 UNMATCHED_ROUTE = "unmatched"
