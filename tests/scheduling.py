@@ -5,9 +5,9 @@ an idle worker take the end of the longest queue. Each block is built here: its 
 expensive tests first, heaviest first, shared so that the blocks cost about the same; its quick
 tests last, for idle workers to take.
 
-The tests that use one of the fixtures starting servers of their own (PostgreSQL, MongoDB, an
-app) go to one block together: spread over four workers, they started those servers four times
-(~10 s of CPU a run on 2 cores, for the reliability tests' `stack` alone).
+The tests that use one of the fixtures starting servers or an app of their own go to one block
+together: spread over four workers, they started those servers four times (~10 s of CPU a run on
+2 cores, for the reliability tests' `stack` alone).
 """
 
 from collections import Counter
@@ -15,14 +15,19 @@ from dataclasses import dataclass, field
 
 import pytest
 
-# Fixtures that start servers of their own, once in each worker whose tests use them.
-SERVER_FIXTURES = ("stack", "pod_servers", "servers")
+# Fixtures that start servers or an app of their own, once in each worker whose tests use them,
+# and what a start costs in the seconds below (servers: initdb, MongoDB twice, an app).
+SHARED_PROCESS_FIXTURES = {
+    "stack": 5.0,
+    "pod_servers": 5.0,
+    "servers": 5.0,
+    "json_log_app": 1.0,
+    "live_app": 1.0,
+}
 # What a test costs, roughly, in seconds of a run on 2 cores (fitted to one): markers are all
 # there is to go by.
 LONG_COST = 11.0
 SLOW_COST = 2.0
-# Starting a server fixture: PostgreSQL's initdb, MongoDB twice (for its user), an app.
-SERVERS_COST = 5.0
 # A slow function with more cases than this makes one request each to an app started once:
 # its cases share SLOW_COST.
 MANY_CASES = 4
@@ -64,19 +69,20 @@ def schedule(tests: list[pytest.Item], workers: int) -> list[pytest.Item]:
 
 
 def _expensive_units(tests: list[pytest.Item]) -> list[_Unit]:
-    """One unit per server fixture in use and one per other slow test, in collection order."""
+    """One unit per shared-process fixture in use and one per other slow test, in collection
+    order."""
     cases = Counter(_function(test) for test in tests)
     by_fixture: dict[str, _Unit] = {}
     units: list[_Unit] = []
     for test in tests:
-        fixture = _server_fixture(test)
+        fixture = _shared_process_fixture(test)
         if fixture is None and not _is_slow(test):
             continue
         if fixture is None:
             unit = _Unit(cost=0.0)
             units.append(unit)
         elif fixture not in by_fixture:
-            unit = by_fixture[fixture] = _Unit(cost=SERVERS_COST)
+            unit = by_fixture[fixture] = _Unit(cost=SHARED_PROCESS_FIXTURES[fixture])
             units.append(unit)
         else:
             unit = by_fixture[fixture]
@@ -86,7 +92,7 @@ def _expensive_units(tests: list[pytest.Item]) -> list[_Unit]:
 
 
 def _quick(tests: list[pytest.Item]) -> list[pytest.Item]:
-    return [test for test in tests if not _is_slow(test) and _server_fixture(test) is None]
+    return [test for test in tests if not _is_slow(test) and _shared_process_fixture(test) is None]
 
 
 def _cost(test: pytest.Item, cases: int) -> float:
@@ -101,9 +107,9 @@ def _is_slow(test: pytest.Item) -> bool:
     return test.get_closest_marker("slow") is not None  # long ones too: `slow` leaves out both
 
 
-def _server_fixture(test: pytest.Item) -> str | None:
+def _shared_process_fixture(test: pytest.Item) -> str | None:
     fixtures = getattr(test, "fixturenames", ())  # a test function's, with what they use
-    return next((name for name in SERVER_FIXTURES if name in fixtures), None)
+    return next((name for name in SHARED_PROCESS_FIXTURES if name in fixtures), None)
 
 
 def _function(test: pytest.Item) -> str:

@@ -104,8 +104,10 @@ def serve(target: str, settings: dict[str, str], log_path: Path) -> tuple[Servin
 def app_url(
     app_settings: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    """The image's default command serving the app."""
-    app, url = serve("runtime", app_settings, tmp_path_factory.mktemp("app") / "uvicorn.log")
+    """The image's default command serving the app, with one worker: the healthcheck's tests
+    need no second one (two workers serving is `test_container_command_serves_the_app`'s)."""
+    settings = {**app_settings, "WEB_CONCURRENCY": "1"}
+    app, url = serve("runtime", settings, tmp_path_factory.mktemp("app") / "uvicorn.log")
     yield url
     app.terminate()
 
