@@ -10,6 +10,7 @@ Tests that touch MongoDB run once per driver (`MONGO_DRIVER`): they use `mongo_d
 Tests that touch only PostgreSQL run once.
 """
 
+import gc
 import os
 import secrets
 import shutil
@@ -77,6 +78,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     servers.start()
     config.stash[SHARED_SERVERS] = servers
     os.environ[SETTINGS_FILE_VARIABLE] = str(servers.settings_file)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What collection imported lives as long as the run: garbage collections leave it be.
+
+    The tests' Mongo clients close with a full collection (`close_client`, after each scratch
+    database), which walked the ~200,000 objects of the imported app, drivers and tests each
+    time: 0.12 s of CPU apiece, 9 s of a run's.
+    """
+    gc.freeze()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

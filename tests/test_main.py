@@ -237,6 +237,9 @@ async def test_lifespan_freezes_startup_objects_and_collects_young_ones_less_oft
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)
+        if frozen:  # as before: the run's imports frozen (tests/conftest.py), this test's app not
+            gc.collect()
+            gc.freeze()
 
 
 def test_development_echoes_each_request_statement_and_no_autocommit_bookkeeping(
